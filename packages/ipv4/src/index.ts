@@ -1,0 +1,1 @@
+export const PLACEHOLDER_IPV4 = 1;

@@ -1,0 +1,1 @@
+export const PLACEHOLDER_SKBUFF = 1;

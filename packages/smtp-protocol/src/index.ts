@@ -1,0 +1,1 @@
+export const PLACEHOLDER_SMTP_PROTOCOL = 1;

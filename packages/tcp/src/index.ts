@@ -1,0 +1,1 @@
+export const PLACEHOLDER_TCP = 1;

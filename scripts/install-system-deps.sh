@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the interop tests talk to: tshark/tcpdump (pcap
+# readers and decoders), python3-scapy (a second packet decoder/generator),
+# Postfix's smtp-source/smtp-sink, swaks, and iproute2 for network namespaces.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+SUDO=""
+if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+need=()
+command -v tshark >/dev/null || need+=(tshark)
+command -v tcpdump >/dev/null || need+=(tcpdump)
+command -v swaks >/dev/null || need+=(swaks)
+command -v smtp-sink >/dev/null && command -v smtp-source >/dev/null || [ -x /usr/sbin/smtp-sink ] || need+=(postfix)
+python3 -c 'import scapy' 2>/dev/null || need+=(python3-scapy)
+command -v ip >/dev/null || need+=(iproute2)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+  echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
