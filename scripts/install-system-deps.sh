@@ -11,7 +11,7 @@ command -v tshark >/dev/null || need+=(tshark)
 command -v tcpdump >/dev/null || need+=(tcpdump)
 command -v swaks >/dev/null || need+=(swaks)
 command -v smtp-sink >/dev/null && command -v smtp-source >/dev/null || [ -x /usr/sbin/smtp-sink ] || need+=(postfix)
-python3 -c 'import scapy' 2>/dev/null || need+=(python3-scapy)
+/usr/bin/python3 -c 'import scapy' 2>/dev/null || need+=(python3-scapy)
 command -v ip >/dev/null || need+=(iproute2)
 if [ ${#need[@]} -gt 0 ]; then
   echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
