@@ -1,0 +1,3 @@
+export { type Clock, type TimerHandle, type TimerService, ClockError } from './clock.js';
+export { VirtualClock } from './virtual-clock.js';
+export { RealClock, type RealClockOptions, realClock } from './real-clock.js';
