@@ -1,1 +1,6 @@
-export {};
+/**
+ * `@netlayers/ipv4/testing` — fast-check arbitraries and helpers for users'
+ * property-based tests (fast-check is an optional peer dependency used only here).
+ * @module
+ */
+export * from './wire-arbitraries.js';
