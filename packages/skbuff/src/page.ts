@@ -1,0 +1,128 @@
+/**
+ * Refcounted pages for paged fragments (`struct page`, `get_page()`/`put_page()`,
+ * and a page_pool-like cache).
+ *
+ * A {@link Page} owns `bytes`, a `Uint8Array` of `pageSize` bytes. It starts with a
+ * refcount of 1 (the allocator's reference). `get()` takes another reference,
+ * `put()` drops one; when the count reaches zero the page returns to its
+ * {@link PagePool} for reuse (its contents are NOT cleared). Using a page after its
+ * last `put()` throws `PAGE_FREED` as long as the page has not been recycled yet
+ * (construct the pool with `{ recycle: false }` to detect every use after free).
+ *
+ * @module
+ */
+import { skbThrow } from './errors.js';
+import { globalCounters, PoolCounters, type PoolStats } from './stats.js';
+
+/** A refcounted page (`struct page`). */
+export class Page {
+  /** The page's memory; `bytes.length === pool.pageSize`. */
+  readonly bytes: Uint8Array;
+  /** The pool this page returns to. */
+  readonly pool: PagePool;
+  /** @internal current reference count; 0 = free (in the pool's cache). */
+  _ref = 1;
+
+  /** @internal use {@link PagePool.alloc}. */
+  constructor(pool: PagePool, bytes: Uint8Array) {
+    this.pool = pool;
+    this.bytes = bytes;
+  }
+
+  /** Current reference count (`page_ref_count`). */
+  get refcount(): number {
+    return this._ref;
+  }
+
+  /**
+   * Take a reference (`get_page`).
+   * @returns this page
+   * @throws SkbError `PAGE_FREED` if the page was already released
+   */
+  get(): this {
+    if (this._ref <= 0) skbThrow('PAGE_FREED', 'get() on a freed page');
+    this._ref++;
+    return this;
+  }
+
+  /**
+   * Drop a reference (`put_page`); at zero the page returns to its pool.
+   * @throws SkbError `PAGE_FREED` on a double put
+   */
+  put(): void {
+    if (this._ref <= 0) skbThrow('PAGE_FREED', 'put() on a freed page (double free)');
+    if (--this._ref === 0) this.pool._release(this);
+  }
+}
+
+/** Options of {@link PagePool}. */
+export interface PagePoolOptions {
+  /** Page size in bytes (default 4096, Linux's PAGE_SIZE). */
+  pageSize?: number;
+  /** Maximum number of free pages kept for reuse (default 1024). */
+  maxCached?: number;
+  /**
+   * Reuse freed pages (default true). `false` is a debugging mode: freed pages are
+   * never handed out again, so every use after free is detected.
+   */
+  recycle?: boolean;
+}
+
+/** A cache of equally sized pages (like the kernel's page_pool). */
+export class PagePool {
+  /** Size of every page of this pool. */
+  readonly pageSize: number;
+  private readonly maxCached: number;
+  private readonly recycle: boolean;
+  private readonly free: Page[] = [];
+  private readonly counters = new PoolCounters();
+
+  /**
+   * @param opts - page size, cache bound, debug recycling switch
+   * @throws RangeError if `pageSize` is not a positive integer
+   */
+  constructor(opts: PagePoolOptions = {}) {
+    const pageSize = opts.pageSize ?? 4096;
+    if (!Number.isInteger(pageSize) || pageSize <= 0) throw new RangeError(`bad pageSize ${pageSize}`);
+    this.pageSize = pageSize;
+    this.maxCached = opts.maxCached ?? 1024;
+    this.recycle = opts.recycle ?? true;
+  }
+
+  /**
+   * Allocate a page with refcount 1 (`alloc_page` / `page_pool_alloc_pages`).
+   * Contents are unspecified (a recycled page keeps old bytes).
+   */
+  alloc(): Page {
+    this.counters.allocated++;
+    globalCounters.pages.allocated++;
+    const p = this.free.pop();
+    if (p !== undefined) {
+      this.counters.cacheHits++;
+      globalCounters.pages.cacheHits++;
+      p._ref = 1;
+      return p;
+    }
+    return new Page(this, new Uint8Array(this.pageSize));
+  }
+
+  /** Per-pool statistics `{ live, allocated, freed, cacheHits }`. */
+  stats(): PoolStats {
+    return this.counters.snapshot();
+  }
+
+  /** Number of free pages currently cached. */
+  get cached(): number {
+    return this.free.length;
+  }
+
+  /** @internal called by {@link Page.put} at refcount zero. */
+  _release(p: Page): void {
+    this.counters.freed++;
+    globalCounters.pages.freed++;
+    if (this.recycle && this.free.length < this.maxCached) this.free.push(p);
+  }
+}
+
+/** The default page pool (4096-byte pages) used when none is given. */
+export const defaultPagePool: PagePool = new PagePool();

@@ -1,0 +1,125 @@
+/**
+ * Pooled allocation of skb heads and data buffers: the buffer cache of the HP
+ * user-space TCP paper and Linux's `skbuff_head_cache` + kmalloc size classes.
+ *
+ * Heads (`SkBuff` objects) are kept on a free stack; data buffers live in power of
+ * two size classes from 64 B to 128 KiB, each buffer together with its shared-info
+ * object, so a steady alloc/free cycle allocates no JavaScript objects at all.
+ * Larger requests get an unpooled buffer (counted in the statistics all the same).
+ *
+ * @module
+ */
+import { skbThrow } from './errors.js';
+import { SkbSharedInfo } from './shinfo.js';
+import { SkBuff } from './skbuff.js';
+import { globalCounters, PoolCounters, sumStats, type PoolStats } from './stats.js';
+
+/** Smallest size class (bytes). */
+export const SKB_MIN_CLASS = 64;
+/** Largest pooled size class (bytes); bigger buffers are allocated fresh. */
+export const SKB_MAX_CLASS = 128 * 1024;
+const MIN_SHIFT = 6;
+const NCLASSES = 12; // 64 … 128 KiB
+
+/** Options of {@link SkbPool}. */
+export interface SkbPoolOptions {
+  /** Maximum number of free heads kept (default 65536). */
+  maxCachedHeads?: number;
+  /** Maximum bytes of free data buffers kept per size class (default 8 MiB, at least 16 buffers). */
+  maxCachedBytesPerClass?: number;
+  /**
+   * Reuse freed heads and buffers (default true). `false` is a debugging mode in
+   * which a freed skb is never handed out again, so *every* use after free and
+   * double free throws `SKB_FREED`.
+   */
+  recycle?: boolean;
+}
+
+/** Statistics of one {@link SkbPool}: totals plus heads and data separately. */
+export interface SkbPoolStats extends PoolStats {
+  /** `SkBuff` heads. */
+  readonly heads: PoolStats;
+  /** Data buffers with their shared info. */
+  readonly data: PoolStats;
+}
+
+/** A cache of skb heads and size-classed data buffers. */
+export class SkbPool {
+  private readonly heads: SkBuff[] = [];
+  private readonly classes: SkbSharedInfo[][] = [];
+  private readonly classMax: number[] = [];
+  private readonly maxHeads: number;
+  private readonly recycle: boolean;
+  private readonly headCounters = new PoolCounters();
+  private readonly dataCounters = new PoolCounters();
+
+  /** @param opts - cache bounds and the debug recycling switch */
+  constructor(opts: SkbPoolOptions = {}) {
+    this.maxHeads = opts.maxCachedHeads ?? 65536;
+    this.recycle = opts.recycle ?? true;
+    const perClass = opts.maxCachedBytesPerClass ?? 8 * 1024 * 1024;
+    for (let c = 0; c < NCLASSES; c++) {
+      this.classes.push([]);
+      this.classMax.push(Math.max(16, Math.floor(perClass / (SKB_MIN_CLASS << c))));
+    }
+  }
+
+  /** `{ live, allocated, freed, cacheHits }` of this pool, with `heads` and `data`. */
+  stats(): SkbPoolStats {
+    const heads = this.headCounters.snapshot();
+    const data = this.dataCounters.snapshot();
+    return { ...sumStats(heads, data), heads, data };
+  }
+
+  /** @internal get a head with `users = 1`, no data. */
+  _allocHead(): SkBuff {
+    this.headCounters.allocated++;
+    globalCounters.heads.allocated++;
+    const h = this.heads.pop();
+    if (h !== undefined) {
+      this.headCounters.cacheHits++;
+      globalCounters.heads.cacheHits++;
+      h.users = 1;
+      return h;
+    }
+    const n = new SkBuff(this);
+    n.users = 1;
+    return n;
+  }
+
+  /** @internal return a head whose fields were already reset. */
+  _freeHead(h: SkBuff): void {
+    this.headCounters.freed++;
+    globalCounters.heads.freed++;
+    if (this.recycle && this.heads.length < this.maxHeads) this.heads.push(h);
+  }
+
+  /** @internal a shared info with a buffer of at least `size` bytes, dataref 1. */
+  _allocData(size: number): SkbSharedInfo {
+    if (!Number.isInteger(size) || size < 0) skbThrow('SKB_RANGE', `bad skb size ${size}`);
+    this.dataCounters.allocated++;
+    globalCounters.data.allocated++;
+    if (size > SKB_MAX_CLASS) return new SkbSharedInfo(this, new Uint8Array(size), -1);
+    const cls = size <= SKB_MIN_CLASS ? 0 : 32 - Math.clz32(size - 1) - MIN_SHIFT;
+    const sh = this.classes[cls]!.pop();
+    if (sh !== undefined) {
+      this.dataCounters.cacheHits++;
+      globalCounters.data.cacheHits++;
+      sh.dataref = 1;
+      return sh;
+    }
+    return new SkbSharedInfo(this, new Uint8Array(SKB_MIN_CLASS << cls), cls);
+  }
+
+  /** @internal return a shared info whose pages/children were released. */
+  _freeData(sh: SkbSharedInfo): void {
+    this.dataCounters.freed++;
+    globalCounters.data.freed++;
+    if (!this.recycle || sh.cls < 0) return;
+    const list = this.classes[sh.cls]!;
+    if (list.length < this.classMax[sh.cls]!) list.push(sh);
+  }
+}
+
+/** The process-wide default pool used by `allocSkb` when no pool is given. */
+export const defaultSkbPool: SkbPool = new SkbPool();

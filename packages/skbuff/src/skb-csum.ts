@@ -1,0 +1,63 @@
+/**
+ * Checksums over whole skbs: `skb_checksum`, `skb_checksum_help`,
+ * `__skb_checksum_complete` (Linux `net/core/skbuff.c`, `net/core/dev.c`).
+ *
+ * @module
+ */
+import { csumAdd, csumBlockAdd, csumFold, csumPartial } from './csum.js';
+import { skbThrow } from './errors.js';
+import { IpSummed } from './ip-summed.js';
+import type { SkBuff } from './skbuff.js';
+
+/**
+ * Partial sum of packet bytes `[off, off + len)` across linear data, frags and
+ * fragList, added to `sum` (`skb_checksum`).
+ * @throws SkbError `SKB_RANGE` if out of bounds
+ */
+export function skbChecksum(skb: SkBuff, off: number, len: number, sum: number): number {
+  let pos = 0;
+  let acc = sum;
+  skb.forEachChunk(off, len, (b, s, e) => {
+    acc = csumBlockAdd(acc, csumPartial(b, s, e - s, 0), pos);
+    pos += e - s;
+  });
+  return acc;
+}
+
+/**
+ * Resolve CHECKSUM_PARTIAL in software (`skb_checksum_help`): sum from `csumStart`
+ * to the end, store the folded value at `csumStart + csumOffset` (big-endian), set
+ * `ipSummed = NONE`. Makes the written header bytes private first.
+ */
+export function skbChecksumHelp(skb: SkBuff): void {
+  if (skb.ipSummed !== IpSummed.PARTIAL) return;
+  const start = skb.csumStart - skb.data;
+  const field = start + skb.csumOffset;
+  if (start < 0 || field + 2 > skb.len) skbThrow('SKB_RANGE', `csumStart/csumOffset outside the packet`);
+  skb.ensureWritable(field + 2);
+  const s = skb.csumStart - skb.data; // ensureWritable may have moved buffers
+  const v = csumFold(skbChecksum(skb, s, skb.len - s, 0));
+  const at = skb.data + s + skb.csumOffset;
+  // A computed 0 is sent as 0xffff for UDP; TCP accepts either. Linux stores the fold as is.
+  skb.buf[at] = v >>> 8;
+  skb.buf[at + 1] = v & 0xff;
+  skb.ipSummed = IpSummed.NONE;
+}
+
+/**
+ * Verify a checksum that covers `[off, len)` plus an optional pseudo-header sum
+ * (`__skb_checksum_complete`). Uses `skb.csum` when `ipSummed` is COMPLETE and
+ * `off` is 0 relative to the sum's start; otherwise computes it. On success marks
+ * the skb UNNECESSARY.
+ * @returns true if the folded sum is 0 (valid)
+ */
+export function skbChecksumComplete(skb: SkBuff, off: number, pseudo: number): boolean {
+  if (skb.ipSummed === IpSummed.UNNECESSARY) return true;
+  const sum =
+    skb.ipSummed === IpSummed.COMPLETE && off === 0
+      ? csumAdd(skb.csum, pseudo)
+      : skbChecksum(skb, off, skb.len - off, pseudo);
+  const ok = csumFold(sum) === 0;
+  if (ok) skb.ipSummed = IpSummed.UNNECESSARY;
+  return ok;
+}
