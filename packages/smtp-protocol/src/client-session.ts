@@ -1,0 +1,680 @@
+/**
+ * `ClientSession`: the sans-I/O SMTP client state machine (RFC 5321; the
+ * thesis's figure 16) with PIPELINING (RFC 2920), SIZE (RFC 1870), 8BITMIME,
+ * SMTPUTF8, CHUNKING/BINARYMIME (RFC 3030) and DSN parameters.
+ *
+ * ```
+ *  Closed ─connect─▶ Begin ─220/EHLO─▶ Wait ─MAIL─▶ SettingRecipients ─DATA/BDAT─▶ WritingMail
+ *                                        ▲                                              │ final reply
+ *                                        └──────────── MailCompleted ◀──────────────────┘
+ *  any state ── QUIT/221, 421, timeout, connection loss ──▶ Closed
+ * ```
+ *
+ * The caller owns the connection: it feeds received bytes to {@link receive}
+ * and EOF to {@link receiveEnd}; the session writes commands and content
+ * through the {@link SessionTransport}. Every command has its own timer on
+ * the injected {@link TimerService} (RFC 5321 §4.5.3.2: greeting 5 min, MAIL
+ * 5, RCPT 5, DATA initiation 2, data block 3, DATA termination 10).
+ *
+ * With PIPELINING the client sends MAIL, every RCPT and DATA in one write and
+ * then checks **every** reply in order (RFC 2920 §3.1). A negative reply
+ * rejects with {@link SmtpReplyError}; a dropped connection is reported as
+ * `451 4.4.2` (RFC 5321 §3.8), a timeout as `451 4.4.2` with code
+ * `ERR_SMTP_TIMEOUT`.
+ *
+ * @module
+ */
+import type { TimerHandle, TimerService } from '@netlayers/clock';
+import { formatCommand, type EsmtpParams, type SmtpCommand } from './command.js';
+import { encodeData } from './data.js';
+import { SmtpError, SmtpReplyError, SmtpReplySyntaxError } from './errors.js';
+import { ReplyParser, type SmtpReply } from './reply.js';
+import type { SessionTransport } from './server-session.js';
+import { asciiBytes } from './bytes.js';
+import { isNonAscii } from './address.js';
+
+/** Client states (thesis §3.2.2, figure 16). */
+export type ClientState = 'Closed' | 'Begin' | 'Wait' | 'SettingRecipients' | 'WritingMail' | 'MailCompleted';
+
+/** Per-command timeouts in ms (RFC 5321 §4.5.3.2 minimums are the defaults). */
+export interface ClientTimeouts {
+  /** Initial 220 greeting (5 min). */
+  readonly greeting?: number;
+  /** EHLO/HELO, RSET, NOOP, QUIT and other short commands (5 min). */
+  readonly command?: number;
+  /** MAIL (5 min). */
+  readonly mail?: number;
+  /** RCPT (5 min). */
+  readonly rcpt?: number;
+  /** DATA initiation, waiting for 354 (2 min). */
+  readonly dataInit?: number;
+  /** Each data block / BDAT chunk (3 min). */
+  readonly dataBlock?: number;
+  /** Final reply after `.` (10 min). */
+  readonly dataTermination?: number;
+}
+
+/** Options of {@link ClientSession}. */
+export interface ClientSessionOptions {
+  /** Where commands are written. */
+  readonly transport: SessionTransport;
+  /** Timer service. */
+  readonly timers: TimerService;
+  /** Name sent in EHLO/HELO (default `localhost`). */
+  readonly clientName?: string;
+  /** Use PIPELINING when the server offers it (default true). */
+  readonly pipelining?: boolean;
+  /** Use BDAT instead of DATA when the server offers CHUNKING (default false; BINARYMIME always uses BDAT). */
+  readonly preferChunking?: boolean;
+  /** Maximum BDAT chunk size in octets (default 1 MiB); larger body chunks are split (views). */
+  readonly maxChunkSize?: number;
+  /** Convert bare CR/LF in DATA bodies to CRLF (default true; RFC 5321 §2.3.8 forbids sending them). */
+  readonly normalizeLineEndings?: boolean;
+  /** Timeouts. */
+  readonly timeouts?: ClientTimeouts;
+  /** Maximum reply line length (default 4096). */
+  readonly maxReplyLineLength?: number;
+}
+
+/** Body of a message: bytes, a string (UTF-8), or chunks (sync or async). */
+export type MessageBody = Uint8Array | string | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+
+/** Envelope given to {@link ClientSession.send}. */
+export interface OutgoingEnvelope {
+  /** Reverse-path (`''` for `<>`). */
+  readonly from: string;
+  /** Recipients. */
+  readonly to: readonly string[];
+  /** Extra MAIL parameters (e.g. DSN `RET`, `ENVID`), keys upper-case. */
+  readonly mailParams?: EsmtpParams;
+  /** Extra RCPT parameters per recipient address (e.g. DSN `NOTIFY`, `ORCPT`). */
+  readonly rcptParams?: Readonly<Record<string, EsmtpParams>>;
+  /** BODY type; `BINARYMIME` forces BDAT (RFC 3030 §3). */
+  readonly body?: '7BIT' | '8BITMIME' | 'BINARYMIME';
+}
+
+/** Result of a completed transaction. */
+export interface SendResult {
+  /** The final reply (250 after the data). */
+  readonly reply: SmtpReply;
+  /** Accepted recipients. */
+  readonly accepted: readonly string[];
+  /** Rejected recipients with the server's reply. */
+  readonly rejected: ReadonlyArray<{ readonly address: string; readonly reply: SmtpReply }>;
+  /** Content octets sent (before dot-stuffing). */
+  readonly size: number;
+}
+
+interface Pending {
+  readonly label: string;
+  readonly timeout: number;
+  resolve(r: SmtpReply): void;
+  reject(e: SmtpError): void;
+}
+
+const CONNECTION_LOST: SmtpReply = { code: 451, enhanced: '4.4.2', lines: ['Connection lost'] };
+const TIMED_OUT: SmtpReply = { code: 451, enhanced: '4.4.2', lines: ['Timeout waiting for reply'] };
+const enc = new TextEncoder();
+
+/**
+ * The SMTP client state machine for one connection. See the module doc.
+ *
+ * @example
+ * ```ts
+ * const c = new ClientSession({ transport, timers: realClock });
+ * sock.on('data', (b) => c.receive(b));
+ * await c.greet();
+ * const r = await c.send({ from: 'a@x.example', to: ['b@y.example'] }, 'Subject: hi\r\n\r\nHello\r\n');
+ * await c.quit();
+ * ```
+ */
+export class ClientSession {
+  /** Extensions offered by the server (keyword upper-case → parameter string). */
+  readonly extensions = new Map<string, string>();
+  /** The server's greeting reply. */
+  greeting: SmtpReply | undefined;
+  /** SIZE limit announced by the server (0 = no limit, undefined = not announced). */
+  serverSizeLimit: number | undefined;
+
+  private _state: ClientState = 'Begin';
+  private readonly o: ClientSessionOptions;
+  private readonly parser: ReplyParser;
+  private readonly pending: Pending[] = [];
+  private timer: TimerHandle | undefined;
+  private deadline: number | undefined;
+  private failure: SmtpError | undefined;
+  private greetWaiter: Promise<SmtpReply>;
+  private busy = false;
+
+  constructor(options: ClientSessionOptions) {
+    this.o = options;
+    this.parser = new ReplyParser({ maxLineLength: options.maxReplyLineLength ?? 4096 });
+    // RFC 5321 §3.1: the greeting is the reply to the connection.
+    this.greetWaiter = this.expect('greeting', this.t('greeting'));
+    this.greetWaiter.catch(() => undefined);
+  }
+
+  /** Current state (figure 16). */
+  get state(): ClientState {
+    return this._state;
+  }
+
+  /** Deadline of the running command timer (timer-service time), if any. */
+  pollAt(): number | undefined {
+    return this.deadline;
+  }
+
+  /** True when the server offered `keyword` in its EHLO reply. */
+  has(keyword: string): boolean {
+    return this.extensions.has(keyword.toUpperCase());
+  }
+
+  private t(k: keyof ClientTimeouts): number {
+    const d: Required<ClientTimeouts> = {
+      greeting: 300_000,
+      command: 300_000,
+      mail: 300_000,
+      rcpt: 300_000,
+      dataInit: 120_000,
+      dataBlock: 180_000,
+      dataTermination: 600_000,
+    };
+    return this.o.timeouts?.[k] ?? d[k];
+  }
+
+  // ------------------------------------------------------------ I/O entry points
+
+  /** Feeds received bytes (a chunk or an iterable of chunks). */
+  receive(data: Uint8Array | Iterable<Uint8Array>): void {
+    if (this.failure !== undefined) return;
+    const chunks = data instanceof Uint8Array ? [data] : data;
+    for (const c of chunks) {
+      let replies: SmtpReply[];
+      try {
+        replies = this.parser.push(c);
+      } catch (e) {
+        this.fail(e instanceof SmtpError ? e : new SmtpReplySyntaxError('ERR_SMTP_BAD_REPLY', String(e)), true);
+        return;
+      }
+      for (const r of replies) {
+        this.onReply(r);
+        if (this.failure !== undefined) return;
+      }
+    }
+  }
+
+  /** The server closed the connection. Pending commands fail with 451 (RFC 5321 §3.8). */
+  receiveEnd(): void {
+    if (this.failure !== undefined) return;
+    if (this._state === 'Closed' && this.pending.length === 0) return;
+    this.fail(new SmtpError('ERR_SMTP_CONNECTION_CLOSED', 'connection closed by server', CONNECTION_LOST), false);
+  }
+
+  /** Fails every pending command and closes. */
+  destroy(err?: SmtpError): void {
+    this.fail(err ?? new SmtpError('ERR_SMTP_ABORTED', 'client session destroyed', CONNECTION_LOST), true);
+  }
+
+  private onReply(r: SmtpReply): void {
+    const p = this.pending.shift();
+    if (r.code === 421) {
+      // RFC 5321 §3.8: 421 means the server is closing; every pending command fails with it.
+      const err = new SmtpReplyError(p?.label ?? 'connection', r);
+      if (p !== undefined) p.reject(err);
+      this.fail(err, true);
+      return;
+    }
+    if (p === undefined) {
+      this.fail(new SmtpReplySyntaxError('ERR_SMTP_BAD_REPLY', `unexpected reply ${r.code} with no command pending`), true);
+      return;
+    }
+    this.restartTimer();
+    p.resolve(r);
+  }
+
+  private fail(err: SmtpError, closeTransport: boolean): void {
+    if (this.failure !== undefined) return;
+    this.failure = err;
+    this.cancelTimer();
+    const ps = this.pending.splice(0);
+    for (const p of ps) p.reject(err);
+    this._state = 'Closed';
+    if (closeTransport) this.o.transport.close();
+  }
+
+  private cancelTimer(): void {
+    this.timer?.cancel();
+    this.timer = undefined;
+    this.deadline = undefined;
+  }
+
+  private restartTimer(): void {
+    this.cancelTimer();
+    const head = this.pending[0];
+    if (head === undefined) return;
+    const ms = head.timeout;
+    this.deadline = this.o.timers.now() + ms;
+    this.timer = this.o.timers.setTimeout(() => {
+      this.timer = undefined;
+      this.fail(new SmtpError('ERR_SMTP_TIMEOUT', `timeout waiting for reply to ${head.label}`, TIMED_OUT), true);
+    }, ms);
+  }
+
+  /** Registers the expectation of one reply (in order). */
+  private expect(label: string, timeout: number): Promise<SmtpReply> {
+    if (this.failure !== undefined) {
+      const f = Promise.reject(this.failure);
+      f.catch(() => undefined);
+      return f;
+    }
+    const p = new Promise<SmtpReply>((resolve, reject) => {
+      this.pending.push({ label, timeout, resolve, reject });
+      if (this.pending.length === 1) this.restartTimer();
+    });
+    // Pipelined replies may fail together; a caller awaits them one by one.
+    p.catch(() => undefined);
+    return p;
+  }
+
+  private write(bytes: Uint8Array): void {
+    if (this.failure !== undefined) throw this.failure;
+    this.o.transport.write(bytes);
+  }
+
+  /** Sends one command and returns the promise of its reply. */
+  private command(cmd: SmtpCommand, timeout: number): Promise<SmtpReply> {
+    const line = formatCommand(cmd);
+    const p = this.expect(line.slice(0, -2), timeout);
+    this.write(asciiBytes(line));
+    return p;
+  }
+
+  private guard(): void {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.busy) throw new SmtpError('ERR_SMTP_STATE', 'another operation is in progress');
+  }
+
+  // ------------------------------------------------------------ operations
+
+  /**
+   * Waits for the 220 greeting and sends EHLO (falling back to HELO when EHLO
+   * is refused with 500/502, RFC 5321 §3.2). Resolves with the EHLO/HELO reply.
+   * @throws SmtpReplyError when the greeting is not 220 (e.g. 554).
+   */
+  async greet(): Promise<SmtpReply> {
+    this.guard();
+    this.busy = true;
+    try {
+      const g = await this.greetWaiter;
+      this.greeting = g;
+      if (g.code !== 220) {
+        // RFC 5321 §3.1: a 554 greeting — the client should QUIT.
+        await this.quitQuietly();
+        throw new SmtpReplyError('greeting', g);
+      }
+      return await this.hello();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async hello(): Promise<SmtpReply> {
+    const name = this.o.clientName ?? 'localhost';
+    let r = await this.command({ verb: 'EHLO', domain: name }, this.t('command'));
+    this.extensions.clear();
+    this.serverSizeLimit = undefined;
+    if (r.code >= 500 && r.code <= 504) {
+      r = await this.command({ verb: 'HELO', domain: name }, this.t('command'));
+      if (r.code !== 250) throw new SmtpReplyError(`HELO ${name}`, r);
+    } else if (r.code !== 250) {
+      throw new SmtpReplyError(`EHLO ${name}`, r);
+    } else {
+      for (const l of r.lines.slice(1)) {
+        const sp = l.indexOf(' ');
+        const kw = (sp < 0 ? l : l.slice(0, sp)).toUpperCase();
+        const arg = sp < 0 ? '' : l.slice(sp + 1).trim();
+        this.extensions.set(kw, arg);
+      }
+      if (this.extensions.has('SIZE')) {
+        // RFC 1870 §4: "SIZE 0" = no limit; "SIZE" without value = no information.
+        const v = this.extensions.get('SIZE')!;
+        this.serverSizeLimit = /^[0-9]+$/.test(v) ? Number(v) : undefined;
+      }
+    }
+    this._state = 'Wait';
+    return r;
+  }
+
+  /**
+   * Sends one message: MAIL, RCPT for every recipient, then DATA (or BDAT).
+   * Pipelined when the server offers PIPELINING; every reply is checked.
+   *
+   * @returns the final reply with accepted/rejected recipients.
+   * @throws SmtpReplyError when MAIL, every RCPT, DATA or the final reply is negative.
+   * @throws SmtpError `ERR_SMTP_CONNECTION_CLOSED` / `ERR_SMTP_TIMEOUT` (reply 451).
+   */
+  async send(envelope: OutgoingEnvelope, body: MessageBody): Promise<SendResult> {
+    this.guard();
+    if (this._state !== 'Wait' && this._state !== 'MailCompleted') {
+      throw new SmtpError('ERR_SMTP_STATE', `cannot send in state ${this._state}; call greet() first`);
+    }
+    if (envelope.to.length === 0) throw new SmtpError('ERR_SMTP_INVALID_ARGUMENT', 'no recipients');
+    this.busy = true;
+    let open = false; // a server-side transaction may be open
+    try {
+      const pipelining = (this.o.pipelining ?? true) && this.has('PIPELINING');
+      const bodyType = envelope.body ?? '7BIT';
+      const chunking = this.has('CHUNKING') && (bodyType === 'BINARYMIME' || (this.o.preferChunking ?? false));
+      if (bodyType === 'BINARYMIME' && !(this.has('CHUNKING') && this.has('BINARYMIME'))) {
+        throw new SmtpError('ERR_SMTP_INVALID_ARGUMENT', 'server does not offer BINARYMIME/CHUNKING');
+      }
+      const bodyBytes = typeof body === 'string' ? enc.encode(body) : body;
+      const knownSize = bodyBytes instanceof Uint8Array ? bodyBytes.length : undefined;
+
+      const params: Record<string, string | true> = Object.create(null) as Record<string, string | true>;
+      if (envelope.mailParams !== undefined) Object.assign(params, envelope.mailParams);
+      if (knownSize !== undefined && this.has('SIZE')) params['SIZE'] = String(knownSize);
+      if (bodyType !== '7BIT') params['BODY'] = bodyType;
+      const utf8 = isNonAscii(envelope.from) || envelope.to.some(isNonAscii);
+      if (utf8) {
+        if (!this.has('SMTPUTF8')) throw new SmtpError('ERR_SMTP_INVALID_ARGUMENT', 'non-ASCII address but the server does not offer SMTPUTF8');
+        params['SMTPUTF8'] = true;
+      }
+      if (!this.has('DSN')) for (const k of ['RET', 'ENVID']) delete params[k];
+
+      const mailP = this.command({ verb: 'MAIL', address: envelope.from, params }, this.t('mail'));
+      open = true;
+      this._state = 'SettingRecipients';
+      const rcptPs: Array<Promise<SmtpReply>> = [];
+      let mailReply: SmtpReply | undefined;
+      if (!pipelining) {
+        mailReply = await mailP;
+        if (mailReply.code !== 250) throw new SmtpReplyError(`MAIL FROM:<${envelope.from}>`, mailReply);
+      }
+      const accepted: string[] = [];
+      const rejected: Array<{ address: string; reply: SmtpReply }> = [];
+      for (const to of envelope.to) {
+        let rp = envelope.rcptParams?.[to] ?? {};
+        if (!this.has('DSN')) rp = {};
+        const p = this.command({ verb: 'RCPT', address: to, params: rp }, this.t('rcpt'));
+        if (pipelining) rcptPs.push(p);
+        else {
+          const r = await p;
+          if (r.code === 250 || r.code === 251) accepted.push(to);
+          else rejected.push({ address: to, reply: r });
+        }
+      }
+      let dataP: Promise<SmtpReply> | undefined;
+      if (!chunking && pipelining) dataP = this.command({ verb: 'DATA' }, this.t('dataInit'));
+      if (pipelining) {
+        // RFC 2920 §3.1: check every status of the group, in order.
+        mailReply = await mailP;
+        for (let i = 0; i < rcptPs.length; i++) {
+          const r = await rcptPs[i]!;
+          const to = envelope.to[i]!;
+          if (mailReply.code === 250 && (r.code === 250 || r.code === 251)) accepted.push(to);
+          else rejected.push({ address: to, reply: r });
+        }
+      }
+      if (mailReply!.code !== 250) {
+        open = false;
+        if (dataP !== undefined) await this.abortData(dataP);
+        throw new SmtpReplyError(`MAIL FROM:<${envelope.from}>`, mailReply!);
+      }
+      if (accepted.length === 0) {
+        if (dataP !== undefined) await this.abortData(dataP);
+        throw new SmtpReplyError(`RCPT TO:<${rejected[0]!.address}>`, rejected[0]!.reply);
+      }
+      this._state = 'WritingMail';
+      let final: SmtpReply;
+      let size: number;
+      if (chunking) {
+        ({ final, size } = await this.sendBdat(bodyBytes, pipelining));
+      } else {
+        const r354 = await (dataP ?? this.command({ verb: 'DATA' }, this.t('dataInit')));
+        if (r354.code !== 354) throw new SmtpReplyError('DATA', r354);
+        ({ final, size } = await this.sendData(bodyBytes));
+      }
+      open = false;
+      this._state = 'MailCompleted';
+      if (final.code !== 250) throw new SmtpReplyError('end of data', final);
+      return { reply: final, accepted, rejected, size };
+    } catch (e) {
+      if (this.failure === undefined && open) {
+        // Leave no half-open transaction behind (RFC 5321 §4.1.1.5).
+        try {
+          await this.command({ verb: 'RSET' }, this.t('command'));
+        } catch {
+          /* the connection failed; the original error is reported */
+        }
+      }
+      if (this.failure === undefined) this._state = 'Wait';
+      throw e;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** DATA was pipelined but the transaction failed: if 354 came anyway, end it empty. */
+  private async abortData(dataP: Promise<SmtpReply>): Promise<void> {
+    const r = await dataP;
+    if (r.code === 354) {
+      const p = this.expect('end of data', this.t('dataTermination'));
+      this.write(asciiBytes('.\r\n'));
+      await p;
+    }
+  }
+
+  private async sendData(body: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<{ final: SmtpReply; size: number }> {
+    let size = 0;
+    const normalize = this.o.normalizeLineEndings ?? true;
+    if (body instanceof Uint8Array || Symbol.iterator in body) {
+      const src = body as Uint8Array | Iterable<Uint8Array>;
+      for (const c of encodeData(countingIter(src, (n) => (size += n)), { normalize })) this.write(c);
+    } else {
+      // async source: stuff chunk by chunk, carrying line state across chunks
+      const stuffer = new StreamingEncoder(normalize);
+      for await (const chunk of body) {
+        size += chunk.length;
+        for (const c of stuffer.push(chunk)) this.write(c);
+      }
+      for (const c of stuffer.end()) this.write(c);
+    }
+    const final = await this.expect('end of data', this.t('dataTermination'));
+    return { final, size };
+  }
+
+  private async sendBdat(
+    body: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+    pipelining: boolean,
+  ): Promise<{ final: SmtpReply; size: number }> {
+    const max = this.o.maxChunkSize ?? 1 << 20;
+    let size = 0;
+    const inflight: Array<Promise<SmtpReply>> = [];
+    let failed: SmtpReplyError | undefined;
+    let prev: Uint8Array | undefined;
+    const watch = (p: Promise<SmtpReply>, label: string): void => {
+      void p.then(
+        (r) => {
+          if (r.code !== 250 && failed === undefined) failed = new SmtpReplyError(label, r);
+        },
+        () => undefined,
+      );
+    };
+    const sendChunk = async (c: Uint8Array, last: boolean): Promise<SmtpReply | undefined> => {
+      const label = last ? `BDAT ${c.length} LAST` : `BDAT ${c.length}`;
+      const p = this.expect(label, last ? this.t('dataTermination') : this.t('dataBlock'));
+      this.write(asciiBytes(label + '\r\n'));
+      if (c.length > 0) this.write(c);
+      size += c.length;
+      if (last) return p;
+      if (pipelining) {
+        inflight.push(p);
+        watch(p, label);
+        return undefined;
+      }
+      const r = await p;
+      if (r.code !== 250) throw new SmtpReplyError(label, r);
+      return undefined;
+    };
+    const feed = async (c: Uint8Array): Promise<void> => {
+      for (let o = 0; o < c.length; o += max) {
+        const piece = o === 0 && c.length <= max ? c : c.subarray(o, Math.min(c.length, o + max));
+        // RFC 3030 §4.2: after a failed BDAT, no more chunks are sent.
+        if (failed !== undefined) throw failed;
+        if (prev !== undefined) await sendChunk(prev, false);
+        prev = piece;
+      }
+    };
+    if (body instanceof Uint8Array) await feed(body);
+    else if (Symbol.iterator in body) for (const c of body as Iterable<Uint8Array>) await feed(c);
+    else for await (const c of body as AsyncIterable<Uint8Array>) await feed(c);
+    if (failed !== undefined) throw failed;
+    const final = (await sendChunk(prev ?? new Uint8Array(0), true))!;
+    for (const p of inflight) {
+      const r = await p;
+      if (r.code !== 250) throw new SmtpReplyError('BDAT', r);
+    }
+    return { final, size };
+  }
+
+  /** Sends RSET (RFC 5321 §4.1.1.5). */
+  async rset(): Promise<SmtpReply> {
+    this.guard();
+    const r = await this.command({ verb: 'RSET' }, this.t('command'));
+    if (r.code === 250) this._state = 'Wait';
+    return r;
+  }
+
+  /** Sends NOOP. */
+  async noop(): Promise<SmtpReply> {
+    this.guard();
+    return this.command({ verb: 'NOOP' }, this.t('command'));
+  }
+
+  /** Sends any command and returns its reply (no state change). */
+  async raw(cmd: SmtpCommand): Promise<SmtpReply> {
+    this.guard();
+    return this.command(cmd, this.t('command'));
+  }
+
+  /**
+   * Sends QUIT, waits for 221 and closes the transport (RFC 5321 §4.1.1.10:
+   * the client closes only after the 221).
+   */
+  async quit(): Promise<SmtpReply> {
+    this.guard();
+    const r = await this.command({ verb: 'QUIT' }, this.t('command'));
+    this.cancelTimer();
+    this._state = 'Closed';
+    this.failure = new SmtpError('ERR_SMTP_STATE', 'session closed by QUIT');
+    this.o.transport.close();
+    return r;
+  }
+
+  private async quitQuietly(): Promise<void> {
+    try {
+      await this.command({ verb: 'QUIT' }, this.t('command'));
+    } catch {
+      /* ignore */
+    }
+    this.cancelTimer();
+    this._state = 'Closed';
+    if (this.failure === undefined) this.failure = new SmtpError('ERR_SMTP_STATE', 'session closed');
+    this.o.transport.close();
+  }
+}
+
+function* countingIter(src: Uint8Array | Iterable<Uint8Array>, count: (n: number) => void): Generator<Uint8Array> {
+  if (src instanceof Uint8Array) {
+    count(src.length);
+    yield src;
+    return;
+  }
+  for (const c of src) {
+    count(c.length);
+    yield c;
+  }
+}
+
+/** Incremental version of `encodeData` for async sources (carries line state across pushes). */
+class StreamingEncoder {
+  private atLineStart = true;
+  private pendingCr = false;
+  private last2 = [0x0d, 0x0a];
+  private any = false;
+  constructor(private readonly normalize: boolean) {}
+
+  *push(chunk: Uint8Array): Generator<Uint8Array> {
+    if (chunk.length === 0) return;
+    const parts: Uint8Array[] = [];
+    if (this.normalize) {
+      // normalise this chunk considering a CR left over from the previous one
+      let src = chunk;
+      if (this.pendingCr) {
+        this.pendingCr = false;
+        if (src[0] === 0x0a) {
+          parts.push(CRLF);
+          src = src.subarray(1);
+        } else parts.push(CRLF);
+      }
+      if (src.length > 0 && src[src.length - 1] === 0x0d) {
+        this.pendingCr = true;
+        src = src.subarray(0, src.length - 1);
+      }
+      for (const p of normalizeOne(src)) parts.push(p);
+    } else parts.push(chunk);
+    for (const p of parts) yield* this.stuff(p);
+  }
+
+  private *stuff(p: Uint8Array): Generator<Uint8Array> {
+    if (p.length === 0) return;
+    let run = 0;
+    if (this.atLineStart && p[0] === 0x2e) yield DOT;
+    for (let i = 0; i < p.length - 1; i++) {
+      if (p[i] === 0x0a && p[i + 1] === 0x2e) {
+        yield p.subarray(run, i + 1);
+        yield DOT;
+        run = i + 1;
+      }
+    }
+    yield run === 0 ? p : p.subarray(run);
+    this.atLineStart = p[p.length - 1] === 0x0a;
+    this.any = true;
+    this.last2 = p.length >= 2 ? [p[p.length - 2]!, p[p.length - 1]!] : [this.last2[1]!, p[0]!];
+  }
+
+  *end(): Generator<Uint8Array> {
+    if (this.pendingCr) {
+      this.pendingCr = false;
+      yield* this.stuff(CRLF);
+    }
+    if (this.any && !(this.last2[0] === 0x0d && this.last2[1] === 0x0a)) yield CRLF;
+    yield END;
+  }
+}
+
+function* normalizeOne(src: Uint8Array): Generator<Uint8Array> {
+  let run = 0;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === 0x0d) {
+      if (src[i + 1] === 0x0a) {
+        i++;
+        continue;
+      }
+      yield src.subarray(run, i);
+      yield CRLF;
+      run = i + 1;
+    } else if (c === 0x0a) {
+      yield src.subarray(run, i);
+      yield CRLF;
+      run = i + 1;
+    }
+  }
+  if (run < src.length) yield src.subarray(run);
+}
+
+const CRLF = new Uint8Array([0x0d, 0x0a]);
+const DOT = new Uint8Array([0x2e]);
+const END = new Uint8Array([0x2e, 0x0d, 0x0a]);

@@ -1,0 +1,162 @@
+/**
+ * Generic stream adapter: runs a {@link ServerSession} or {@link ClientSession}
+ * over any Node-style Duplex (`node:net` sockets, `tls` sockets, or
+ * `@netlayers/tcp`'s net-compatible sockets). This is the only I/O glue; the
+ * sessions themselves never touch a socket.
+ *
+ * @module
+ */
+import type { TimerService } from '@netlayers/clock';
+import { ClientSession, type ClientSessionOptions } from './client-session.js';
+import { SmtpError } from './errors.js';
+import { ServerSession, type ServerSessionOptions, type SessionTransport } from './server-session.js';
+
+/** The subset of `stream.Duplex` the adapters use. */
+export interface DuplexLike {
+  write(chunk: Uint8Array): unknown;
+  end(): unknown;
+  destroy(err?: Error): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  on(event: 'data', cb: (chunk: Uint8Array) => void): unknown;
+  on(event: 'end', cb: () => void): unknown;
+  on(event: 'close', cb: () => void): unknown;
+  on(event: 'error', cb: (err: Error) => void): unknown;
+  removeListener(event: string, cb: (...args: never[]) => void): unknown;
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+}
+
+/** Options of {@link attachServerSession}. */
+export type AttachServerOptions = Omit<ServerSessionOptions, 'transport' | 'timers'> & {
+  /** Timer service (the adapter's caller usually passes `realClock`). */
+  readonly timers: TimerService;
+  /**
+   * Upgrades the stream to TLS for STARTTLS (RFC 3207) and returns the
+   * decrypted stream. When absent, STARTTLS is not offered.
+   */
+  readonly startTls?: (stream: DuplexLike) => Promise<DuplexLike>;
+};
+
+interface Binding {
+  stream: DuplexLike;
+  onData: (c: Uint8Array) => void;
+  onEnd: () => void;
+  onClose: () => void;
+  onError: (e: Error) => void;
+}
+
+function bind(stream: DuplexLike, h: { data(c: Uint8Array): void; end(): void; error(e: Error): void }): Binding {
+  const b: Binding = {
+    stream,
+    onData: (c) => h.data(c),
+    onEnd: () => h.end(),
+    onClose: () => h.end(),
+    onError: (e) => h.error(e),
+  };
+  stream.on('data', b.onData);
+  stream.on('end', b.onEnd);
+  stream.on('close', b.onClose);
+  stream.on('error', b.onError);
+  return b;
+}
+
+function unbind(b: Binding): void {
+  b.stream.removeListener('data', b.onData);
+  b.stream.removeListener('end', b.onEnd);
+  b.stream.removeListener('close', b.onClose);
+  b.stream.removeListener('error', b.onError);
+}
+
+/**
+ * Serves SMTP on `stream`: creates a {@link ServerSession}, wires data/end and
+ * back-pressure, sends the greeting, and returns the session.
+ */
+export function attachServerSession(stream: DuplexLike, options: AttachServerOptions): ServerSession {
+  let current = stream;
+  let closed = false;
+  let binding: Binding;
+  const transport: SessionTransport = {
+    write: (d) => {
+      if (!closed) current.write(d);
+    },
+    close: () => {
+      if (closed) return;
+      closed = true;
+      current.end();
+    },
+    pause: () => current.pause(),
+    resume: () => current.resume(),
+  };
+  const startTls = options.startTls;
+  if (startTls !== undefined) {
+    transport.startTls = async () => {
+      unbind(binding);
+      const upgraded = await startTls(current);
+      current = upgraded;
+      binding = bind(upgraded, handlers);
+      current.resume();
+    };
+  }
+  const { startTls: _omit, ...rest } = options;
+  void _omit;
+  const remote: { address?: string; port?: number } = {};
+  if (stream.remoteAddress !== undefined) remote.address = stream.remoteAddress;
+  if (stream.remotePort !== undefined) remote.port = stream.remotePort;
+  const session = new ServerSession({ remote, ...rest, transport });
+  const handlers = {
+    data: (c: Uint8Array) => session.receive(c),
+    end: () => {
+      if (session.state !== 'Closed') session.receiveEnd();
+      if (!closed) {
+        closed = true;
+        current.end();
+      }
+    },
+    error: (e: Error) => {
+      session.destroy(new SmtpError('ERR_SMTP_CONNECTION_CLOSED', e.message));
+      closed = true;
+      current.destroy();
+    },
+  };
+  binding = bind(stream, handlers);
+  session.start();
+  return session;
+}
+
+/** Options of {@link attachClientSession}. */
+export type AttachClientOptions = Omit<ClientSessionOptions, 'transport'>;
+
+/** Runs a {@link ClientSession} over `stream`. Call `greet()` next. */
+export function attachClientSession(stream: DuplexLike, options: AttachClientOptions): ClientSession {
+  let closed = false;
+  const transport: SessionTransport = {
+    write: (d) => {
+      if (!closed) stream.write(d);
+    },
+    close: () => {
+      if (closed) return;
+      closed = true;
+      stream.end();
+    },
+    pause: () => stream.pause(),
+    resume: () => stream.resume(),
+  };
+  const session = new ClientSession({ ...options, transport });
+  bind(stream, {
+    data: (c) => session.receive(c),
+    end: () => {
+      session.receiveEnd();
+      if (!closed) {
+        closed = true;
+        stream.end();
+      }
+    },
+    error: (e) => {
+      session.destroy(new SmtpError('ERR_SMTP_CONNECTION_CLOSED', e.message, { code: 451, enhanced: '4.4.2', lines: [e.message] }));
+      closed = true;
+      stream.destroy();
+    },
+  });
+  return session;
+}
