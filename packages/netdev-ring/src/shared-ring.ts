@@ -50,6 +50,12 @@
 import { NetdevError } from './errors.js';
 import { assertPow2Capacity } from './ring.js';
 
+/** `Atomics.waitAsync` (ES2024; present in Node ≥ 16) typed locally since our lib is ES2023. */
+type WaitAsyncResult = { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
+const waitAsync = (Atomics as unknown as {
+  waitAsync(a: Int32Array, index: number, value: number, timeout?: number): WaitAsyncResult;
+}).waitAsync.bind(Atomics);
+
 const MAGIC = 0x4e4c5352; // "NLSR"
 const VERSION = 1;
 const HEADER_BYTES = 512;
@@ -323,7 +329,7 @@ export class SharedRing {
       Atomics.store(ctl, W_P_ARMED, 0);
       return 'ready';
     }
-    const w = Atomics.waitAsync(ctl, W_SPACE_SEQ, seq, timeoutMs);
+    const w = waitAsync(ctl, W_SPACE_SEQ, seq, timeoutMs);
     if (w.async) await w.value;
     Atomics.store(ctl, W_P_ARMED, 0);
     return this.canProduce(len) ? 'ready' : 'timed-out';
@@ -433,7 +439,7 @@ export class SharedRing {
     if (!this.isEmpty) return 'ready';
     const seq = Atomics.load(this.ctl, W_DATA_SEQ);
     if (!this.armDoorbell()) return 'ready';
-    const w = Atomics.waitAsync(this.ctl, W_DATA_SEQ, seq, timeoutMs);
+    const w = waitAsync(this.ctl, W_DATA_SEQ, seq, timeoutMs);
     if (w.async) await w.value;
     this.disarmDoorbell();
     return this.isEmpty ? 'timed-out' : 'ready';
