@@ -55,6 +55,11 @@ export class SkbSharedInfo {
   dataref = 1;
   /** References that promised not to touch the header area (`nohdr`, high half in Linux). */
   payloadRefs = 0;
+  /**
+   * Lowest `data` offset of any header-released reference (Infinity if none):
+   * a clone may push headers only in front of it, never over released payload.
+   */
+  hdrLimit = Infinity;
   /** Paged fragments, exactly `nrFrags` long. */
   readonly frags: FragSlot[] = [];
   /** Chained skbs (`frag_list`). Each entry holds one `users` reference. */
@@ -120,6 +125,7 @@ export class SkbSharedInfo {
     this.truncFragList(0);
     this.dataref = 0;
     this.payloadRefs = 0;
+    this.hdrLimit = Infinity;
     this.gsoSize = 0;
     this.gsoSegs = 0;
     this.gsoType = 0;

@@ -209,8 +209,9 @@ export class SkBuff {
 
   /** The header area is shared with a reference that did not release it (`skb_header_cloned`). */
   headerCloned(): boolean {
-    if (!this.cloned || this._sh === null) return false;
-    return this._sh.dataref - this._sh.payloadRefs !== 1;
+    const sh = this._sh;
+    if (!this.cloned || sh === null || sh.dataref === 1) return false;
+    return sh.dataref - sh.payloadRefs !== 1;
   }
 
   /** The head has more than one user (`skb_shared`). */
@@ -399,7 +400,8 @@ export class SkBuff {
     this.need();
     if (badInt(n)) skbThrow('SKB_RANGE', `push(${n})`);
     if (this.data - n < this.head) skbThrow('SKB_UNDER', `push(${n}) before head (headroom ${this.data - this.head})`);
-    if (this.cloned && this._sh!.dataref !== 1 && (this.nohdr || this.headerCloned())) {
+    const sh = this._sh!;
+    if (this.cloned && sh.dataref !== 1 && (this.nohdr || this.headerCloned() || this.data > sh.hdrLimit)) {
       skbThrow('SKB_SHARED', `push(${n}) into a shared header area (cowHead first)`);
     }
   }
@@ -407,7 +409,8 @@ export class SkBuff {
   /**
    * Extend the data at the head by `n` bytes (`skb_push`).
    * Allowed on a clone only when every other reference released the header
-   * (`headerRelease`); otherwise call `cowHead(n)` first.
+   * (`headerRelease`) and the pushed bytes stay in front of their payload;
+   * otherwise call `cowHead(n)` first.
    * @returns a view over the added bytes
    * @throws SkbError `SKB_UNDER`, `SKB_SHARED`, `SKB_FREED`
    */
@@ -624,7 +627,7 @@ export class SkBuff {
     if (left > 0) {
       const fl = sh.fragList;
       let j = 0;
-      while (j < fl.length && fl[j]!.len <= left) {
+      while (left > 0 && j < fl.length && fl[j]!.len <= left) {
         left -= fl[j]!.len;
         j++;
       }
@@ -639,6 +642,11 @@ export class SkBuff {
     }
     this.tail += delta;
     this.dataLen -= delta;
+    if (this.dataLen === 0) {
+      // Only empty frags / fragList skbs can remain: drop them, the skb is linear now.
+      sh.truncFrags(0);
+      sh.truncFragList(0);
+    }
   }
 
   /** Make fragList child `j` exclusively ours (clone it if its head is shared), as Linux does. */
@@ -889,7 +897,10 @@ export class SkBuff {
     this.need();
     if (badInt(headroom)) skbThrow('SKB_RANGE', `cowHead(${headroom})`);
     const delta = Math.max(0, headroom - (this.data - this.head));
-    if (delta > 0 || this.headerCloned() || (this.nohdr && this.isCloned())) this.expandHead(delta, 0);
+    const sh = this._sh!;
+    if (delta > 0 || this.headerCloned() || (this.isCloned() && (this.nohdr || this.data > sh.hdrLimit))) {
+      this.expandHead(delta, 0);
+    }
   }
 
   /**
@@ -982,6 +993,7 @@ export class SkBuff {
     if (this.nohdr) return;
     this.nohdr = true;
     sh.payloadRefs++;
+    if (this.data < sh.hdrLimit) sh.hdrLimit = this.data;
   }
 
   /** Run and clear the destructor, drop the socket (`skb_orphan`). */
@@ -1029,7 +1041,7 @@ export class SkBuff {
   private releaseData(): void {
     const sh = this._sh!;
     this._sh = null;
-    if (this.nohdr) sh.payloadRefs--;
+    if (this.nohdr && --sh.payloadRefs === 0) sh.hdrLimit = Infinity;
     if (--sh.dataref === 0) {
       sh.releaseAll();
       sh.pool._freeData(sh);
