@@ -12,3 +12,4 @@
  * @module
  */
 export * from './arbitraries/index.js';
+export * from './conformance/index.js';
