@@ -1,0 +1,66 @@
+/**
+ * Typed errors of the TCP package.
+ *
+ * - {@link TcpError}: socket-level failures carrying a POSIX errno name in `code`
+ *   (`ECONNREFUSED`, `ECONNRESET`, `EPIPE`, `ETIMEDOUT`, `EAGAIN`, …), the values
+ *   Linux returns from `tcp_sendmsg`/`tcp_recvmsg`/`inet_stream_connect`.
+ * - {@link TcpParseError}: the only error the wire parsers throw.
+ *
+ * @module
+ */
+
+/** POSIX errno names used by the socket API. */
+export type Errno =
+  | 'EAGAIN'
+  | 'EADDRINUSE'
+  | 'EADDRNOTAVAIL'
+  | 'EALREADY'
+  | 'EBADF'
+  | 'ECONNABORTED'
+  | 'ECONNREFUSED'
+  | 'ECONNRESET'
+  | 'EHOSTUNREACH'
+  | 'EINPROGRESS'
+  | 'EINVAL'
+  | 'EISCONN'
+  | 'EMSGSIZE'
+  | 'ENOBUFS'
+  | 'ENOPROTOOPT'
+  | 'ENOTCONN'
+  | 'EOPNOTSUPP'
+  | 'EPIPE'
+  | 'ETIMEDOUT';
+
+/**
+ * A socket error with a stable POSIX errno name in {@link TcpError.code}.
+ *
+ * @example
+ * ```ts
+ * try { api.send(fd, data) } catch (e) { if (e instanceof TcpError && e.code === 'EAGAIN') wait() }
+ * ```
+ */
+export class TcpError extends Error {
+  /** The errno name (`ECONNRESET`, …). */
+  readonly code: Errno;
+  /** Name of the syscall-like operation that failed (`connect`, `send`, …). */
+  readonly syscall: string | undefined;
+  constructor(code: Errno, message?: string, syscall?: string) {
+    super(message ?? code);
+    this.name = 'TcpError';
+    this.code = code;
+    this.syscall = syscall;
+  }
+}
+
+/** Stable reasons for {@link TcpParseError}. */
+export type TcpParseErrorCode = 'TRUNCATED' | 'MALFORMED' | 'BAD_CHECKSUM';
+
+/** The only error thrown by `TcpPacket.checked` and `TcpRepr.parse`. */
+export class TcpParseError extends Error {
+  readonly code: TcpParseErrorCode;
+  constructor(code: TcpParseErrorCode, message: string) {
+    super(message);
+    this.name = 'TcpParseError';
+    this.code = code;
+  }
+}

@@ -1,0 +1,508 @@
+/**
+ * The send path (Linux `net/ipv4/tcp_output.c`): header construction and
+ * `tcpTransmitSkb` (clone the queued skb, push the header into the clone's
+ * headroom, checksum or mark CHECKSUM_PARTIAL, hand to the network layer),
+ * `tcpWriteXmit` with its cwnd / receive-window / Nagle (Minshall) / cork checks,
+ * splitting (`tcp_fragment`), retransmission, control segments (SYN, SYN-ACK,
+ * ACK, FIN, RST, window probes) and receive-window selection without silly
+ * window syndrome (`__tcp_select_window`, RFC 9293 §3.8.6.2.2).
+ *
+ * @module
+ */
+
+import {
+  allocSkb,
+  csumAdd,
+  csumFold,
+  csumFold16,
+  csumPartial,
+  csumTcpUdpNofold,
+  IpSummed,
+  skbChecksum,
+  type SkBuff,
+} from '@netlayers/skbuff';
+import { seqAdd, seqGt, seqLt } from './seq.js';
+import { CB_CHARGE, CB_END_SEQ, CB_FLAGS, CB_PCSUM, CB_RETRANS, CB_SEQ, CB_WHEN } from './skb-cb.js';
+import { CaState, type TcpSock } from './sock.js';
+import { TcpState } from './state.js';
+import type { TcpStack } from './stack.js';
+import { emitTcpOptions, type TcpOptions, tcpOptionsLen, TcpFlags } from './wire/tcp.js';
+
+/** Nagle modes (Linux `TCP_NAGLE_OFF`/`CORK`/`PUSH`). */
+export const TCP_NAGLE_OFF = 1;
+export const TCP_NAGLE_CORK = 2;
+export const TCP_NAGLE_PUSH = 4;
+
+const IPPROTO_TCP = 6;
+
+/** Current retransmission timeout with exponential backoff (RFC 6298 §5.5). */
+export function currentRto(sk: TcpSock): number {
+  return Math.min(sk.rto * 2 ** sk.backoff, sk.stack.config.rtoMax);
+}
+
+/** Arms the retransmit timer (`inet_csk_reset_xmit_timer(ICSK_TIME_RETRANS)`). */
+export function resetRtxTimer(sk: TcpSock, what: 1 | 2, timeout: number): void {
+  sk.pendingTimer = what;
+  sk.stack.wheel.mod(sk.rtxTimer, timeout);
+}
+
+/** Cancels the retransmit/probe timer. */
+export function clearRtxTimer(sk: TcpSock): void {
+  sk.pendingTimer = 0;
+  sk.stack.wheel.del(sk.rtxTimer);
+}
+
+function writeHeader(buf: Uint8Array, o: number, sport: number, dport: number, seq: number, ack: number, hl: number, flags: number, win: number): void {
+  buf[o] = sport >>> 8;
+  buf[o + 1] = sport;
+  buf[o + 2] = dport >>> 8;
+  buf[o + 3] = dport;
+  buf[o + 4] = seq >>> 24;
+  buf[o + 5] = seq >>> 16;
+  buf[o + 6] = seq >>> 8;
+  buf[o + 7] = seq;
+  buf[o + 8] = ack >>> 24;
+  buf[o + 9] = ack >>> 16;
+  buf[o + 10] = ack >>> 8;
+  buf[o + 11] = ack;
+  buf[o + 12] = (hl >>> 2) << 4;
+  buf[o + 13] = flags;
+  buf[o + 14] = win >>> 8;
+  buf[o + 15] = win;
+  buf[o + 16] = 0;
+  buf[o + 17] = 0;
+  buf[o + 18] = 0;
+  buf[o + 19] = 0;
+}
+
+/**
+ * Fills the checksum of the TCP segment at `skb.data` (header of `hl` bytes):
+ * CHECKSUM_PARTIAL with the pseudo-header sum in the field when the route
+ * offloads, otherwise the full software sum (`tcp_v4_send_check`). `payloadSum`
+ * is the partial sum of the payload when already known (cached per queued skb).
+ */
+function fillChecksum(skb: SkBuff, hl: number, saddr: number, daddr: number, offload: boolean, payloadSum: number): void {
+  const o = skb.data;
+  const pseudo = csumTcpUdpNofold(saddr, daddr, skb.len, IPPROTO_TCP, 0);
+  if (offload) {
+    const v = csumFold16(pseudo);
+    skb.buf[o + 16] = v >>> 8;
+    skb.buf[o + 17] = v;
+    skb.ipSummed = IpSummed.PARTIAL;
+    skb.csumStart = o;
+    skb.csumOffset = 16;
+    return;
+  }
+  let sum = csumPartial(skb.buf, o, hl, pseudo);
+  if (skb.len > hl) sum = csumAdd(sum, payloadSum >= 0 ? payloadSum : skbChecksum(skb, hl, skb.len - hl, 0));
+  const v = csumFold(sum);
+  skb.buf[o + 16] = v >>> 8;
+  skb.buf[o + 17] = v;
+  skb.ipSummed = IpSummed.NONE;
+}
+
+/**
+ * Receive window we could offer now, in bytes, before scaling (`__tcp_select_window`):
+ * free buffer space turned into payload bytes with the socket's len/truesize ratio,
+ * clamped; 0 instead of less than one MSS when under half the buffer is free
+ * (receiver SWS avoidance, RFC 9293 §3.8.6.2.2).
+ */
+export function tcpNewWindow(sk: TcpSock): number {
+  const ratio = sk.scalingRatio;
+  const free = Math.max(0, sk.rcvbuf - sk.rmemAlloc - sk.prequeueLen);
+  let win = Math.floor(free * ratio);
+  const full = Math.floor(sk.rcvbuf * ratio);
+  if (win > sk.windowClamp) win = sk.windowClamp;
+  if (win < (full >>> 1)) {
+    const mss = Math.min(sk.rcvMss, full >>> 1);
+    if (win < mss) win = 0;
+  }
+  return win;
+}
+
+/** Window currently offered and not yet used (`tcp_receive_window`). */
+export function tcpReceiveWindow(sk: TcpSock): number {
+  return Math.max(0, (sk.rcvWup + sk.rcvWnd - sk.rcvNxt) | 0);
+}
+
+/**
+ * Receive window to advertise, already shifted by our window scale
+ * (`tcp_select_window` / `__tcp_select_window`). Never shrinks the offered right
+ * edge (RFC 9293 §3.8.6.2.2); offers 0 rather than a window below one MSS when
+ * less than half the buffer is free (receiver SWS avoidance).
+ */
+export function tcpSelectWindow(sk: TcpSock): number {
+  const cur = tcpReceiveWindow(sk);
+  let win = tcpNewWindow(sk);
+  if (sk.rcvWscale > 0) win = (win >>> sk.rcvWscale) << sk.rcvWscale;
+  if (win < cur) win = ((cur + (1 << sk.rcvWscale) - 1) >>> sk.rcvWscale) << sk.rcvWscale; // never shrink
+  const maxWin = 65535 * 2 ** sk.rcvWscale;
+  if (win > maxWin) win = maxWin;
+  sk.rcvWnd = win;
+  sk.rcvWup = sk.rcvNxt;
+  return win >>> sk.rcvWscale;
+}
+
+/** Options for a SYN or SYN-ACK (`tcp_syn_options` / `tcp_synack_options`). */
+function synOptions(sk: TcpSock, synAck: boolean): TcpOptions {
+  const o: TcpOptions = { mss: sk.advMss };
+  if (!synAck || sk.wscaleOk) o.windowScale = sk.rcvWscale;
+  return o;
+}
+
+/**
+ * Transmits one queued segment (`tcp_transmit_skb`). With `cloneIt` the queued skb
+ * stays on the queue for retransmission and a clone (sharing the payload) goes
+ * down; if an earlier clone is still alive the clone's header area is made private
+ * first (Linux uses `pskb_copy` there).
+ */
+export function tcpTransmitSkb(sk: TcpSock, skb: SkBuff, cloneIt: boolean): void {
+  const stack = sk.stack;
+  let c: SkBuff;
+  if (cloneIt) {
+    const alive = skb.isCloned();
+    c = skb.clone();
+    if (alive) c.cowHead(stack.maxTcpHeader);
+  } else {
+    c = skb;
+  }
+  let flags = c.cb[CB_FLAGS]!;
+  const syn = (flags & TcpFlags.SYN) !== 0;
+  let opts: TcpOptions | undefined;
+  let hl = 20;
+  if (syn) {
+    opts = synOptions(sk, (flags & TcpFlags.ACK) !== 0);
+    hl += tcpOptionsLen(opts);
+  }
+  if (sk.state !== TcpState.SYN_SENT || !syn) flags |= TcpFlags.ACK;
+  const win = syn ? Math.min(sk.rcvWnd, 65535) : tcpSelectWindow(sk);
+  const o = c.pushOff(hl);
+  writeHeader(c.buf, o, sk.lport, sk.rport, c.cb[CB_SEQ]!, (flags & TcpFlags.ACK) !== 0 ? sk.rcvNxt : 0, hl, flags, win);
+  if (opts !== undefined) emitTcpOptions(opts, c.buf, o + 20);
+  c.resetTransportHeader();
+  let psum = -1;
+  if (!sk.csumOffload && c.len > hl) {
+    const cached = skb.cb[CB_PCSUM]!;
+    if (cached > 0) psum = cached - 1;
+    else {
+      psum = skbChecksum(c, hl, c.len - hl, 0);
+      skb.cb[CB_PCSUM] = psum + 1;
+    }
+  }
+  fillChecksum(c, hl, sk.laddr, sk.raddr, sk.csumOffload, psum);
+  if ((flags & TcpFlags.ACK) !== 0) onAckSent(sk);
+  sk.lastSendTime = stack.clock.now();
+  stack.mib.outSegs++;
+  stack.net.queueXmit(c, sk.laddr, sk.raddr);
+}
+
+/** An ACK went out: the delayed ACK is no longer needed (`tcp_event_ack_sent`). */
+function onAckSent(sk: TcpSock): void {
+  sk.ackPending = false;
+  sk.rcvSegsSinceAck = 0;
+  if (sk.quickAcks > 0) sk.quickAcks--;
+  if (sk.delackTimer.pending) sk.stack.wheel.del(sk.delackTimer);
+}
+
+/**
+ * Splits `skb` (the head of `queue`) after `len` payload bytes (`tcp_fragment`):
+ * the tail becomes a clone pulled by `len`, inserted right after; FIN/PSH move to it.
+ */
+export function tcpFragment(sk: TcpSock, skb: SkBuff, len: number): void {
+  const q = skb.list!;
+  const tail = skb.clone();
+  tail.pull(len);
+  skb.trim(len);
+  const seq = skb.cb[CB_SEQ]!;
+  const flags = skb.cb[CB_FLAGS]!;
+  tail.cb[CB_SEQ] = seqAdd(seq, len);
+  tail.cb[CB_FLAGS] = flags;
+  tail.cb[CB_PCSUM] = 0;
+  tail.cb[CB_CHARGE] = 0;
+  skb.cb[CB_END_SEQ] = seqAdd(seq, len);
+  skb.cb[CB_FLAGS] = flags & ~(TcpFlags.FIN | TcpFlags.PSH);
+  skb.cb[CB_PCSUM] = 0;
+  q.insertAfter(skb, tail);
+  void sk;
+}
+
+/** Whether Nagle/cork holds back a partial segment (`tcp_nagle_check`, Minshall variant). */
+function nagleBlocks(sk: TcpSock, skb: SkBuff, nonagle: number): boolean {
+  if (skb.len >= sk.mss || (skb.cb[CB_FLAGS]! & TcpFlags.FIN) !== 0) return false;
+  if ((nonagle & TCP_NAGLE_PUSH) !== 0) return false;
+  if ((nonagle & TCP_NAGLE_CORK) !== 0) return true;
+  if ((nonagle & TCP_NAGLE_OFF) !== 0) return false;
+  return sk.sndNxt !== sk.sndUna && seqGt(sk.sndSml, sk.sndUna);
+}
+
+/** Nagle mode of a socket (`tp->nonagle`). */
+export function sockNonagle(sk: TcpSock): number {
+  return (sk.cork ? TCP_NAGLE_CORK : 0) | (sk.nodelay ? TCP_NAGLE_OFF : 0);
+}
+
+/**
+ * Sends as much of the write queue as cwnd, the peer's window and Nagle allow
+ * (`tcp_write_xmit`). Arms the RTO for the first segment in flight and the
+ * persist timer when data waits on a zero window with nothing in flight.
+ * @returns number of segments sent
+ */
+export function tcpWriteXmit(sk: TcpSock, nonagle: number): number {
+  if (sk.state === TcpState.SYN_SENT || sk.state === TcpState.LISTEN || sk.state === TcpState.CLOSE) return 0;
+  let sent = 0;
+  const stack = sk.stack;
+  let skb = sk.writeQueue.peek();
+  while (skb !== null) {
+    let seq = skb.cb[CB_SEQ]!;
+    if (seqLt(seq, sk.sndUna) && skb.len > 0) {
+      // partially acknowledged after go-back-N (`tcp_trim_head`)
+      const n = Math.min((sk.sndUna - seq) >>> 0, skb.len);
+      if (n <= skb.headlen) {
+        skb.pull(n);
+        seq = seqAdd(seq, n);
+        skb.cb[CB_SEQ] = seq;
+        skb.cb[CB_PCSUM] = 0;
+      }
+    }
+    const endSeq = skb.cb[CB_END_SEQ]!;
+    const isFinOnly = skb.len === 0;
+    // cwnd test (tcp_cwnd_test)
+    const inFlight = (sk.sndNxt - sk.sndUna) >>> 0;
+    if (inFlight >= sk.sndCwnd && !isFinOnly) break;
+    // receive window test (tcp_snd_wnd_test)
+    const wndEnd = seqAdd(sk.sndUna, sk.sndWnd);
+    let limit = skb.len;
+    if (seqGt(endSeq, wndEnd) && !isFinOnly) {
+      const avail = (wndEnd - seq) | 0;
+      if (avail <= 0) break;
+      // sender SWS avoidance (RFC 9293 §3.8.6.2.1): no tiny segments into a small window
+      if (avail < sk.mss && avail < (sk.maxWindow >>> 1)) break;
+      limit = Math.min(limit, avail);
+    }
+    const cwndRoom = sk.sndCwnd - inFlight;
+    if (limit > cwndRoom && cwndRoom >= sk.mss) limit = Math.max(sk.mss, cwndRoom - (cwndRoom % sk.mss));
+    else if (limit > cwndRoom) limit = Math.min(limit, sk.mss);
+    const maxSeg = sk.tso ? sk.sizeGoal : sk.mss;
+    if (limit > maxSeg) limit = maxSeg;
+    if (skb.next === null || skb === sk.writeQueue.peekTail()) {
+      if (limit === skb.len && nagleBlocks(sk, skb, nonagle)) break;
+    }
+    if (limit < skb.len) tcpFragment(sk, skb, limit);
+    // move to the retransmit queue and send a clone
+    if (seqLt(seq, sk.sndMax)) {
+      skb.cb[CB_RETRANS] = skb.cb[CB_RETRANS]! + 1; // resent after go-back-N
+      stack.mib.retransSegs++;
+    }
+    sk.writeQueue.unlink(skb);
+    sk.rtxQueue.enqueueTail(skb);
+    skb.cb[CB_WHEN] = stack.clock.now();
+    tcpTransmitSkb(sk, skb, true);
+    const end = skb.cb[CB_END_SEQ]!;
+    if (seqGt(end, sk.sndNxt)) sk.sndNxt = end;
+    if (seqGt(end, sk.sndMax)) sk.sndMax = end;
+    if (skb.len < sk.mss) sk.sndSml = end;
+    if (sk.rttTime < 0 && skb.cb[CB_RETRANS]! === 0) {
+      sk.rttTime = skb.cb[CB_WHEN]!;
+      sk.rttSeq = end;
+    }
+    if (sk.pendingTimer !== 1) resetRtxTimer(sk, 1, currentRto(sk));
+    sent++;
+    skb = sk.writeQueue.peek();
+  }
+  // nothing in flight but data waiting on the window: persist timer (tcp_check_probe_timer)
+  if (sk.writeQueue.qlen > 0 && sk.rtxQueue.qlen === 0 && sk.pendingTimer === 0) {
+    resetRtxTimer(sk, 2, currentRto(sk));
+  }
+  return sent;
+}
+
+/** Pushes pending frames with the socket's Nagle mode (`tcp_push_pending_frames`). */
+export function tcpPushPendingFrames(sk: TcpSock, extra = 0): void {
+  if (sk.writeQueue.qlen === 0) return;
+  tcpWriteXmit(sk, sockNonagle(sk) | extra);
+}
+
+/** Allocates a control skb with room for headers (`alloc_skb(MAX_TCP_HEADER)`). */
+function allocCtl(stack: TcpStack): SkBuff {
+  const skb = allocSkb(stack.maxTcpHeader, { pool: stack.pool });
+  skb.reserve(stack.maxTcpHeader);
+  return skb;
+}
+
+/**
+ * Sends a bare control segment for `sk` (ACK, RST, probe) without queuing it
+ * (`tcp_send_ack`, `tcp_send_active_reset`, `tcp_xmit_probe_skb`).
+ */
+export function tcpSendCtl(sk: TcpSock, seq: number, flags: number): void {
+  const skb = allocCtl(sk.stack);
+  skb.cb[CB_SEQ] = seq;
+  skb.cb[CB_END_SEQ] = seq;
+  skb.cb[CB_FLAGS] = flags;
+  tcpTransmitSkb(sk, skb, false);
+}
+
+/** Sends an ACK now (`tcp_send_ack`). */
+export function tcpSendAck(sk: TcpSock): void {
+  if (sk.state === TcpState.CLOSE || sk.state === TcpState.LISTEN) return;
+  tcpSendCtl(sk, sk.sndNxt, TcpFlags.ACK);
+}
+
+/** RFC 5961 §3.2/§4/§5 challenge ACK, rate-limited per stack (`tcp_send_challenge_ack`). */
+export function tcpSendChallengeAck(sk: TcpSock): void {
+  const stack = sk.stack;
+  if (!stack.challengeAckAllowed()) return;
+  stack.mib.challengeAcks++;
+  tcpSendAck(sk);
+}
+
+/** Sends RST for an aborted connection (`tcp_send_active_reset`). */
+export function tcpSendActiveReset(sk: TcpSock): void {
+  sk.stack.mib.outRsts++;
+  tcpSendCtl(sk, sk.sndNxt, TcpFlags.RST | TcpFlags.ACK);
+}
+
+/**
+ * RST in reply to a segment that has no connection (`tcp_v4_send_reset`,
+ * RFC 9293 §3.10.7.1): if the segment had ACK, `<SEQ=SEG.ACK><CTL=RST>`, else
+ * `<SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>`. Never in reply to a RST.
+ */
+export function tcpV4SendReset(stack: TcpStack, saddr: number, daddr: number, sport: number, dport: number, seq: number, ack: number, flags: number, segLen: number): void {
+  if ((flags & TcpFlags.RST) !== 0) return;
+  const route = stack.net.route(saddr, daddr);
+  const skb = allocCtl(stack);
+  let rseq = 0;
+  let rack = 0;
+  let rflags = TcpFlags.RST;
+  if ((flags & TcpFlags.ACK) !== 0) rseq = ack;
+  else {
+    rack = seqAdd(seq, segLen);
+    rflags |= TcpFlags.ACK;
+  }
+  const o = skb.pushOff(20);
+  writeHeader(skb.buf, o, dport, sport, rseq, rack, 20, rflags, 0);
+  skb.resetTransportHeader();
+  fillChecksum(skb, 20, daddr, saddr, route?.csumOffload ?? false, -1);
+  stack.mib.outRsts++;
+  stack.mib.outSegs++;
+  stack.net.queueXmit(skb, daddr, saddr);
+}
+
+/** Queues and sends our SYN (`tcp_connect`). */
+export function tcpConnectSend(sk: TcpSock): void {
+  const skb = allocCtl(sk.stack);
+  skb.cb[CB_SEQ] = sk.iss;
+  skb.cb[CB_END_SEQ] = seqAdd(sk.iss, 1);
+  skb.cb[CB_FLAGS] = TcpFlags.SYN;
+  skb.cb[CB_WHEN] = sk.stack.clock.now();
+  skb.headerRelease();
+  sk.rtxQueue.enqueueTail(skb);
+  sk.sndNxt = seqAdd(sk.iss, 1);
+  sk.sndMax = sk.sndNxt;
+  sk.rttTime = sk.stack.clock.now();
+  sk.rttSeq = sk.sndNxt;
+  tcpTransmitSkb(sk, skb, true);
+  resetRtxTimer(sk, 1, currentRto(sk));
+}
+
+/** Sends a SYN-ACK for a SYN-RECV socket (`tcp_v4_send_synack`). */
+export function tcpSendSynAck(sk: TcpSock): void {
+  const skb = allocCtl(sk.stack);
+  skb.cb[CB_SEQ] = sk.iss;
+  skb.cb[CB_END_SEQ] = seqAdd(sk.iss, 1);
+  skb.cb[CB_FLAGS] = TcpFlags.SYN | TcpFlags.ACK;
+  tcpTransmitSkb(sk, skb, false);
+}
+
+/**
+ * Queues our FIN (`tcp_send_fin`): set on the unsent tail skb when there is one,
+ * otherwise on a new empty skb; then pushes with Nagle off.
+ */
+export function tcpSendFin(sk: TcpSock): void {
+  if (sk.finQueued) return;
+  sk.finQueued = true;
+  const tail = sk.writeQueue.peekTail();
+  if (tail !== null) {
+    tail.cb[CB_FLAGS] = tail.cb[CB_FLAGS]! | TcpFlags.FIN;
+    tail.cb[CB_END_SEQ] = seqAdd(tail.cb[CB_END_SEQ]!, 1);
+  } else {
+    const skb = allocCtl(sk.stack);
+    skb.cb[CB_SEQ] = sk.writeSeq;
+    skb.cb[CB_END_SEQ] = seqAdd(sk.writeSeq, 1);
+    skb.cb[CB_FLAGS] = TcpFlags.FIN | TcpFlags.ACK;
+    skb.headerRelease();
+    sk.writeQueue.enqueueTail(skb);
+  }
+  sk.writeSeq = seqAdd(sk.writeSeq, 1);
+  tcpWriteXmit(sk, TCP_NAGLE_OFF | TCP_NAGLE_PUSH);
+  if (sk.writeQueue.qlen > 0 && sk.pendingTimer === 0) resetRtxTimer(sk, 2, currentRto(sk));
+}
+
+/** Retransmits one segment from the retransmit queue (`tcp_retransmit_skb`). */
+export function tcpRetransmitSkb(sk: TcpSock, skb: SkBuff): void {
+  const stack = sk.stack;
+  // Trim data the peer already acknowledged (`tcp_trim_head`).
+  const seq = skb.cb[CB_SEQ]!;
+  if (seqLt(seq, sk.sndUna) && skb.len > 0) {
+    const n = Math.min((sk.sndUna - seq) >>> 0, skb.len);
+    if (n <= skb.headlen) {
+      skb.pull(n);
+      skb.cb[CB_SEQ] = seqAdd(seq, n);
+      skb.cb[CB_PCSUM] = 0;
+    }
+  }
+  if (!sk.tso && skb.len > sk.mss) tcpFragment(sk, skb, sk.mss);
+  skb.cb[CB_RETRANS] = skb.cb[CB_RETRANS]! + 1;
+  skb.cb[CB_WHEN] = stack.clock.now();
+  if (sk.rttTime >= 0 && !seqLt(sk.rttSeq, skb.cb[CB_SEQ]!)) sk.rttTime = -1; // Karn's rule
+  stack.mib.retransSegs++;
+  tcpTransmitSkb(sk, skb, true);
+}
+
+/**
+ * Go-back-N after an RTO (`tcp_enter_loss`): cwnd to one segment, everything in
+ * flight is moved back in front of the unsent data and snd_nxt rewinds to snd_una.
+ */
+export function tcpEnterLoss(sk: TcpSock): void {
+  sk.sndSsthresh = sk.ca.ssthresh(sk);
+  sk.sndCwnd = sk.mss;
+  sk.bytesAcked = 0;
+  sk.caState = CaState.LOSS;
+  sk.highSeq = sk.sndMax;
+  sk.dupAcks = 0;
+  sk.ca.cwndEvent?.(sk, 'loss');
+  if (sk.rtxQueue.qlen > 0) {
+    sk.rtxQueue.spliceTail(sk.writeQueue);
+    sk.writeQueue.spliceTail(sk.rtxQueue);
+    const head = sk.writeQueue.peek()!;
+    sk.sndNxt = seqLt(head.cb[CB_SEQ]!, sk.sndUna) ? sk.sndUna : head.cb[CB_SEQ]!;
+  }
+  sk.rttTime = -1;
+}
+
+/**
+ * Zero-window probe (`tcp_send_probe0` → `tcp_write_wakeup`): sends a segment
+ * `<SEQ=SND.UNA-1>` with no data, which the peer must answer with an ACK carrying
+ * its current window (RFC 9293 §3.8.6.1).
+ */
+export function tcpSendProbe0(sk: TcpSock): void {
+  tcpSendCtl(sk, (sk.sndUna - 1) >>> 0, TcpFlags.ACK);
+}
+
+/**
+ * Recomputes the effective MSS and size goal from the route and the peer
+ * (`tcp_sync_mss` / `tcp_send_mss`).
+ */
+export function tcpSyncMss(sk: TcpSock): void {
+  const route = sk.stack.net.route(sk.raddr, sk.laddr);
+  if (route !== undefined) {
+    sk.pmtu = route.mtu;
+    sk.csumOffload = route.csumOffload;
+    sk.tso = route.tso;
+  }
+  let mss = sk.pmtu - 40;
+  if (sk.peerMss > 0) mss = Math.min(mss, sk.peerMss);
+  else if (sk.state !== TcpState.LISTEN && sk.state !== TcpState.CLOSE && sk.state !== TcpState.SYN_SENT) mss = Math.min(mss, 536);
+  if (sk.userMss > 0) mss = Math.min(mss, sk.userMss);
+  sk.mss = Math.max(mss, 64);
+  const gsoMax = route?.gsoMaxSize ?? 65536;
+  sk.sizeGoal = sk.tso ? Math.max(sk.mss, Math.floor((gsoMax - sk.stack.maxTcpHeader) / sk.mss) * sk.mss) : sk.mss;
+}

@@ -1,0 +1,289 @@
+/**
+ * The TCP control block (Linux `struct tcp_sock` ⊃ `inet_connection_sock` ⊃ `sock`):
+ * connection state, sequence variables (RFC 9293 §3.3.1), timers, the four receive
+ * queues of the thesis §2.3.1 and the send queues of §2.4, memory accounting and
+ * the listen queues. Behaviour lives in input.ts / output.ts / timers.ts; this file
+ * only holds data and tiny helpers.
+ *
+ * ```
+ *  send side:   snd_una ........ snd_nxt ........ write_seq
+ *               |  rtxQueue (sent, unacked) | writeQueue (unsent) |
+ *  receive side:  copied_seq ..... rcv_nxt ...... rcv_wup + rcv_wnd
+ *               | receiveQueue (in order) |  ofoQueue (holes)   |
+ * ```
+ *
+ * @module
+ */
+
+import { SkbQueue, type SkBuff } from '@netlayers/skbuff';
+import type { ConnEntry } from './conn-table.js';
+import type { CongState, CongestionOps } from './cong.js';
+import type { Errno } from './errors.js';
+import { TcpState } from './state.js';
+import type { TcpStack } from './stack.js';
+import { WheelTimer } from './timer-wheel.js';
+
+/** Per-segment TCP metadata (Linux `struct tcp_skb_cb`), kept in `skb.cb`. */
+export interface TcpSkbCb {
+  /** First sequence number. */
+  seq: number;
+  /** seq + SYN + FIN + payload length. */
+  endSeq: number;
+  /** TCP flags of the segment (TcpFlags bits). */
+  tcpFlags: number;
+  /** ACK number carried (received segments). */
+  ackSeq: number;
+  /** Time the segment was last sent (ms), 0 = never. */
+  when: number;
+  /** Times retransmitted. */
+  retrans: number;
+  /** Raw window field (received segments). */
+  window: number;
+  /** Cached one's-complement sum of the payload (NaN = not computed). */
+  payloadCsum: number;
+  /** Data may not be appended to this skb (it shares its buffer after a split/sendSkbs). */
+  noCoalesce: boolean;
+}
+
+/** Callback invoked on socket events (the `sk_data_ready` family). */
+export type SockCallback = (sk: TcpSock) => void;
+
+/** Congestion-avoidance state (Linux `icsk_ca_state`). */
+export const CaState = { OPEN: 0, DISORDER: 1, RECOVERY: 3, LOSS: 4 } as const;
+export type CaState = (typeof CaState)[keyof typeof CaState];
+
+/** A TCP socket. Created by {@link TcpStack.socket}. */
+export class TcpSock implements ConnEntry, CongState {
+  readonly stack: TcpStack;
+  /** Socket id (file-descriptor-like, unique within the stack). */
+  readonly id: number;
+  state: TcpState = TcpState.CLOSE;
+
+  // --- addressing (inet_sock) ---
+  laddr = 0;
+  lport = 0;
+  raddr = 0;
+  rport = 0;
+  hashNext: ConnEntry | null = null;
+  /** Whether this socket is linked in the established hash / listener table. */
+  hashed = false;
+  /** Whether lport is counted in the bound-port map. */
+  portBound = false;
+
+  // --- send sequence space (RFC 9293 §3.3.1) ---
+  iss = 0;
+  sndUna = 0;
+  sndNxt = 0;
+  /** Highest sequence sent (snd_nxt can go back on RTO; this does not). */
+  sndMax = 0;
+  /** Send window in bytes (already scaled). */
+  sndWnd = 0;
+  sndWl1 = 0;
+  sndWl2 = 0;
+  maxWindow = 0;
+  /** Next sequence number to assign to queued data (Linux `write_seq`). */
+  writeSeq = 0;
+  /** End of the last small segment sent (Minshall's Nagle, `snd_sml`). */
+  sndSml = 0;
+  sndWscale = 0;
+  rcvWscale = 0;
+  wscaleOk = false;
+  sackOk = false;
+  tstampOk = false;
+  /** Effective send MSS (Linux `mss_cache`). */
+  mss = 536;
+  /** MSS we advertise. */
+  advMss = 1460;
+  /** MSS the peer announced (0 = none). */
+  peerMss = 0;
+  /** User clamp (TCP_MAXSEG), 0 = none. */
+  userMss = 0;
+  /** Send size goal: MSS, or a multiple when the route has TSO (`tcp_send_mss`). */
+  sizeGoal = 536;
+  /** The route offloads the checksum (NETIF_F_HW_CSUM). */
+  csumOffload = false;
+  /** The route does TSO (NETIF_F_TSO). */
+  tso = false;
+  /** Path MTU of the route. */
+  pmtu = 1500;
+
+  // --- receive sequence space ---
+  irs = 0;
+  rcvNxt = 0;
+  /** Right edge offered = rcvWup + rcvWnd. */
+  rcvWnd = 0;
+  rcvWup = 0;
+  /** Next byte the application will read (Linux `copied_seq`). */
+  copiedSeq = 0;
+  /** Window clamp (largest window we will ever offer). */
+  windowClamp = 0;
+  /** Sequence of the FIN received (+1), 0 if none. */
+  finSeen = false;
+
+  // --- congestion control ---
+  sndCwnd = 0;
+  sndSsthresh = 0x7fffffff;
+  bytesAcked = 0;
+  caState: CaState = CaState.OPEN;
+  /** NewReno "recover" (RFC 6582): snd_max when recovery started. */
+  highSeq = 0;
+  dupAcks = 0;
+  /** Bytes sacked/dup-acked count during recovery, for window inflation. */
+  ca: CongestionOps;
+
+  // --- RTT / RTO (RFC 6298) ---
+  srtt = 0;
+  rttvar = 0;
+  rto = 1000;
+  /** Number of RTO backoffs (icsk_backoff). */
+  backoff = 0;
+  /** Consecutive retransmissions of the head (icsk_retransmits). */
+  retransmits = 0;
+  /** Karn: sequence being timed and when it was sent (0 = none). */
+  rttSeq = 0;
+  rttTime = -1;
+  /** Zero-window probes sent without response (icsk_probes_out). */
+  probesOut = 0;
+  /** Time of last data sent/received (keepalive idle, cwnd restart). */
+  lastRcvTime = 0;
+  lastSendTime = 0;
+
+  // --- delayed ACK (icsk_ack) ---
+  ackPending = false;
+  /** Full-sized segments received since the last ACK. */
+  rcvSegsSinceAck = 0;
+  quickAcks = 0;
+  pingpong = false;
+
+  // --- queues ---
+  /** In-order, fully processed data waiting for the reader (`sk_receive_queue`). */
+  readonly receiveQueue = new SkbQueue();
+  /** Segments that arrived while the socket was owned by the user (`sk_backlog`). */
+  readonly backlog = new SkbQueue();
+  /** Segments deferred to the waiting reader's context (`ucopy.prequeue`). */
+  readonly prequeue = new SkbQueue();
+  /** Out-of-order segments sorted by seq (`out_of_order_queue`). */
+  ofoQueue: SkBuff[] = [];
+  /** Unsent data (tail of Linux `sk_write_queue`, from `sk_send_head`). */
+  readonly writeQueue = new SkbQueue();
+  /** Sent, unacknowledged data (`tcp_rtx_queue`). */
+  readonly rtxQueue = new SkbQueue();
+
+  // --- memory accounting ---
+  sndbuf: number;
+  rcvbuf: number;
+  /** Truesize of skbs in the write + retransmit queues (`sk_wmem_queued`). */
+  wmemQueued = 0;
+  /** Truesize of skbs charged to the receive side (`sk_rmem_alloc`). */
+  rmemAlloc = 0;
+  /** Bytes queued in the backlog (bounded like `sk_add_backlog`). */
+  backlogLen = 0;
+  /** Bytes in the prequeue. */
+  prequeueLen = 0;
+  /** Low watermark for write-space wakeups (`sk_stream_wspace` ≥ half of queued, like `sk_stream_write_space`). */
+  sndLowat = 0;
+  rcvLowat = 1;
+
+  // --- flags & options ---
+  nodelay = false;
+  cork = false;
+  keepalive = false;
+  reuseAddr = false;
+  linger: { onoff: boolean; linger: number } = { onoff: false, linger: 0 };
+  keepIdleMs = 7_200_000;
+  keepIntvlMs = 75_000;
+  keepCnt = 9;
+  nonblocking = true;
+  /** RCV_SHUTDOWN / SEND_SHUTDOWN bits. */
+  shutdownFlags = 0;
+  /** Our FIN has been queued (sequence assigned). */
+  finQueued = false;
+  /** Pending error to report (`sk_err`). */
+  err: Errno | undefined = undefined;
+  /** Last error that ended the connection, kept for getsockopt(SO_ERROR). */
+  softErr: Errno | undefined = undefined;
+  /** A writer saw a full send buffer (`SOCK_NOSPACE`): wake it at the low watermark. */
+  writeBlocked = false;
+  /** Keepalive probes sent without answer. */
+  kaProbes = 0;
+  /** len/truesize of received data skbs (Linux `scaling_ratio`), used to turn free buffer into window. */
+  scalingRatio = 0.5;
+  /** Largest segment payload seen from the peer (`rcv_mss`). */
+  rcvMss = 536;
+  /** Children of a listener still in SYN-RECV (only allocated on listeners). */
+  synQueue: Set<TcpSock> | null = null;
+  /** `sock_owned_by_user`: a socket call is running; input goes to the backlog. */
+  owned = false;
+  /** A reader is waiting (`ucopy.task`): eligible data goes to the prequeue. */
+  readerWaiting = false;
+  /** The user closed the socket (orphan: no more API calls, destroy when done). */
+  orphan = false;
+  /** The socket was destroyed and unhashed. */
+  dead = false;
+
+  // --- listen ---
+  /** Listening parent of a SYN-RECV/accept-queue child. */
+  parent: TcpSock | null = null;
+  /** Max accept queue length (`sk_max_ack_backlog`). */
+  maxAckBacklog = 0;
+  /** Children in SYN-RECV (request socks). */
+  synQueueLen = 0;
+  /** Established children waiting for accept(). */
+  acceptQueue: TcpSock[] = [];
+  /** Child counted in parent's synQueue. */
+  inSynQueue = false;
+  /** Child in parent's accept queue. */
+  inAcceptQueue = false;
+  /** SYN-ACK retransmissions of a SYN-RECV child (`num_retrans`). */
+  synRetrans = 0;
+
+  // --- timers (all on the stack's wheel) ---
+  /** Retransmit / zero-window probe / SYN(-ACK) timer (`icsk_retransmit_timer`). */
+  readonly rtxTimer: WheelTimer;
+  /** Delayed ACK timer (`icsk_delack_timer`). */
+  readonly delackTimer: WheelTimer;
+  /** Keepalive / FIN-WAIT-2 / TIME-WAIT timer (`sk_timer`). */
+  readonly kaTimer: WheelTimer;
+  /** What rtxTimer is armed for. */
+  pendingTimer: 0 | 1 | 2 = 0; // 0 none, 1 retransmit, 2 probe
+
+  // --- event callbacks (set by the socket API layers) ---
+  onDataReady: SockCallback | null = null;
+  onWriteSpace: SockCallback | null = null;
+  onStateChange: SockCallback | null = null;
+  onError: SockCallback | null = null;
+  onAcceptReady: SockCallback | null = null;
+  /** Opaque user slot (the net-compat layer keeps its Duplex here). */
+  userData: unknown = undefined;
+
+  constructor(stack: TcpStack, id: number, ca: CongestionOps, sndbuf: number, rcvbuf: number) {
+    this.stack = stack;
+    this.id = id;
+    this.ca = ca;
+    this.sndbuf = sndbuf;
+    this.rcvbuf = rcvbuf;
+    this.rtxTimer = new WheelTimer(() => stack.timers.retransmitTimer(this));
+    this.delackTimer = new WheelTimer(() => stack.timers.delackTimer(this));
+    this.kaTimer = new WheelTimer(() => stack.timers.keepaliveTimer(this));
+  }
+
+  /** Bytes in flight (RFC 5681 FlightSize, approximated as snd_nxt − snd_una). */
+  get inFlight(): number {
+    return (this.sndNxt - this.sndUna) >>> 0;
+  }
+
+  /** Free send-buffer space (`sk_stream_wspace`). */
+  wspace(): number {
+    return this.sndbuf - this.wmemQueued;
+  }
+
+  /** Bytes readable now (receive queue, from copied_seq). */
+  readable(): number {
+    return (this.rcvNxt - this.copiedSeq - (this.finSeen ? 1 : 0)) >>> 0;
+  }
+
+  /** Bytes written but not yet acknowledged (unsent + in flight). */
+  unacked(): number {
+    return (this.writeSeq - this.sndUna) >>> 0;
+  }
+}
