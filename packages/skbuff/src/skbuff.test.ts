@@ -2,12 +2,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   allocSkb,
   allocSkbHead,
+  IpSummed,
   MAX_SKB_FRAGS,
   PagePool,
+  SKB_MAX_CLASS,
   SkbError,
+  SkbPool,
   skbStats,
   type SkBuff,
 } from './index.js';
+import { skbFromChunks } from './testing/index.js';
 
 let live0 = 0;
 beforeEach(() => {
@@ -139,5 +143,203 @@ describe('frags and sharing', () => {
     orig.free();
     expect(content(h)).toEqual([5, 6, 7]);
     h.free();
+  });
+});
+
+describe('pools and lifetime', () => {
+  it('recycles heads and buffers (cacheHits) and counts live objects', () => {
+    const pool = new SkbPool();
+    const a = allocSkb(1000, { pool });
+    expect(pool.stats()).toMatchObject({ live: 2, allocated: 2, freed: 0, cacheHits: 0 });
+    a.free();
+    const b = allocSkb(900, { pool }); // same 1 KiB class
+    expect(pool.stats().cacheHits).toBe(2);
+    expect(b.end).toBe(900);
+    expect(b.buf.length).toBe(1024);
+    b.free();
+    expect(pool.stats().live).toBe(0);
+    const big = allocSkb(SKB_MAX_CLASS + 1, { pool });
+    expect(big.end).toBe(SKB_MAX_CLASS + 1);
+    big.free();
+    expect(pool.stats()).toMatchObject({ live: 0, allocated: 6, freed: 6 });
+  });
+
+  it('recycle:false detects every use after free', () => {
+    const pool = new SkbPool({ recycle: false });
+    const a = allocSkb(10, { pool });
+    a.free();
+    const b = allocSkb(10, { pool });
+    expect(b).not.toBe(a);
+    expectCode(() => a.put(1), 'SKB_FREED');
+    expectCode(() => a.clone(), 'SKB_FREED');
+    expectCode(() => a.free(), 'SKB_FREED');
+    b.free();
+  });
+
+  it('pages: refcounting, double put, return to pool', () => {
+    const pp = new PagePool({ pageSize: 128 });
+    const p = pp.alloc();
+    expect(p.refcount).toBe(1);
+    p.get();
+    p.put();
+    expect(pp.stats().live).toBe(1);
+    p.put();
+    expect(pp.stats()).toMatchObject({ live: 0, freed: 1 });
+    expectCode(() => p.put(), 'PAGE_FREED');
+    expectCode(() => p.get(), 'PAGE_FREED');
+    const q = pp.alloc();
+    expect(q).toBe(p);
+    expect(pp.stats().cacheHits).toBe(1);
+    q.put();
+  });
+
+  it('users/get, destructor once on the final free, cb zeroed on reuse', () => {
+    const pool = new SkbPool();
+    const a = allocSkb(10, { pool });
+    let calls = 0;
+    a.destructor = (s) => {
+      expect(s).toBe(a);
+      calls++;
+    };
+    a.cb[0] = 42;
+    a.cbRef = { x: 1 };
+    a.sk = { sock: true };
+    a.get();
+    expect(a.shared()).toBe(true);
+    a.free();
+    expect(calls).toBe(0);
+    a.free();
+    expect(calls).toBe(1);
+    const b = allocSkb(10, { pool });
+    expect(b).toBe(a); // recycled head
+    expect(b.cb[0]).toBe(0);
+    expect(b.cbRef).toBe(null);
+    expect(b.sk).toBe(null);
+    expect(b.destructor).toBe(null);
+    b.free();
+  });
+
+  it('orphan runs the destructor and drops the socket', () => {
+    const a = allocSkb(10);
+    let calls = 0;
+    a.sk = {};
+    a.destructor = () => calls++;
+    a.orphan();
+    expect(calls).toBe(1);
+    expect(a.sk).toBe(null);
+    a.free();
+    expect(calls).toBe(1);
+  });
+
+  it('SkbError is typed with a stable code', () => {
+    const a = allocSkb(1);
+    try {
+      a.put(2);
+    } catch (e) {
+      expect(e).toBeInstanceOf(SkbError);
+      expect(e).toBeInstanceOf(Error);
+      expect((e as SkbError).code).toBe('SKB_OVER');
+      expect((e as SkbError).name).toBe('SkbError');
+    }
+    expect({}).not.toBeInstanceOf(SkbError);
+    a.free();
+  });
+});
+
+describe('sharing details', () => {
+  it('clone copies header fields and cb, not sk/destructor', () => {
+    const a = allocSkb(64);
+    a.reserve(14);
+    a.put(20);
+    a.resetNetworkHeader();
+    a.protocol = 0x0800;
+    a.priority = 3;
+    a.cb[2] = 7;
+    a.sk = {};
+    a.destructor = () => undefined;
+    const c = a.clone();
+    expect([c.protocol, c.priority, c.cb[2], c.networkHeader]).toEqual([0x0800, 3, 7, 14]);
+    expect(c.sk).toBe(null);
+    expect(c.destructor).toBe(null);
+    a.destructor = null;
+    a.free();
+    c.free();
+  });
+
+  it('expandHead moves header marks and csumStart with the data', () => {
+    const a = allocSkb(40);
+    a.reserve(10);
+    a.putData(Uint8Array.of(1, 2, 3, 4));
+    a.resetNetworkHeader();
+    a.setTransportHeader(2);
+    a.ipSummed = IpSummed.PARTIAL;
+    a.csumStart = a.transportHeader;
+    a.expandHead(16, 4);
+    expect(a.data).toBe(26);
+    expect(a.networkHeader).toBe(26);
+    expect(a.transportOffset()).toBe(2);
+    expect(a.csumStart).toBe(28);
+    expect(a.end - a.head).toBe(60);
+    expect([...a.bytes()]).toEqual([1, 2, 3, 4]);
+    a.free();
+  });
+
+  it('pskbCopy shares pages; storeBits refuses shared pages; unshare makes private', () => {
+    const pp = new PagePool({ pageSize: 64 });
+    const a = skbFromChunks([Uint8Array.of(1, 2), Uint8Array.of(3, 4, 5)], { pagePool: pp });
+    const b = a.pskbCopy();
+    expect(a.frags[0]!.page.refcount).toBe(2);
+    expectCode(() => b.storeBits(2, Uint8Array.of(9)), 'SKB_SHARED');
+    b.storeBits(0, Uint8Array.of(9)); // linear part is private to the copy
+    expect(content(b)).toEqual([9, 2, 3, 4, 5]);
+    expect(content(a)).toEqual([1, 2, 3, 4, 5]);
+    const c = a.clone();
+    expectCode(() => c.storeBits(0, Uint8Array.of(7)), 'SKB_SHARED');
+    c.unshare();
+    expect(c.isCloned()).toBe(false);
+    expect(c.nrFrags).toBe(0);
+    c.storeBits(3, Uint8Array.of(7));
+    expect(content(c)).toEqual([1, 2, 3, 7, 5]);
+    expect(content(a)).toEqual([1, 2, 3, 4, 5]);
+    a.free();
+    b.free();
+    c.free();
+    expect(pp.stats().live).toBe(0);
+  });
+
+  it('chunks() yields zero-copy views in order', () => {
+    const pp = new PagePool({ pageSize: 4 });
+    const a = skbFromChunks([Uint8Array.of(1), Uint8Array.of(2, 3, 4, 5, 6), Uint8Array.of(7)], { pagePool: pp });
+    const parts = [...a.chunks()].map((c) => [...c]);
+    expect(parts).toEqual([[1], [2, 3, 4, 5], [6], [7]]);
+    expect([...a.chunks(2, 4)].map((c) => [...c])).toEqual([[3, 4, 5], [6]]);
+    expect(a.frags[0]!.page.bytes.buffer).toBe([...a.chunks(1, 1)][0]!.buffer);
+    expectCode(() => a.copyBits(5, new Uint8Array(10), 3), 'SKB_RANGE');
+    a.free();
+  });
+
+  it('a head without data throws SKB_NO_DATA until setDataPart', () => {
+    const h = allocSkbHead();
+    expectCode(() => h.put(1), 'SKB_NO_DATA');
+    expect(h.len).toBe(0);
+    h.free();
+  });
+
+  it('setDataPart keeps the original data alive after the original is freed (thesis §3.1.2)', () => {
+    const pp = new PagePool({ pageSize: 64 });
+    const orig = skbFromChunks([Uint8Array.of(1, 2), Uint8Array.of(3)], { pagePool: pp, headroom: 8 });
+    orig.destructor = () => undefined;
+    const n = allocSkbHead();
+    n.destructor = () => undefined;
+    n.setDataPart(orig);
+    expect(n.destructor).toBe(null);
+    expect(n.cloned && orig.cloned).toBe(true);
+    expect(n.dataref).toBe(2);
+    orig.destructor = null;
+    orig.free();
+    expect(content(n)).toEqual([1, 2, 3]);
+    expect(n.headroom()).toBe(8);
+    n.free();
+    expect(pp.stats().live).toBe(0);
   });
 });

@@ -51,7 +51,7 @@
  *
  * @module
  */
-import { csumPartial, csumSub } from './csum.js';
+import { csumBlockAdd, csumPartial, csumSub } from './csum.js';
 import { skbThrow } from './errors.js';
 import { IpSummed } from './ip-summed.js';
 import type { Page } from './page.js';
@@ -467,17 +467,21 @@ export class SkBuff {
    */
   pullRcsum(n: number): number {
     if (this.ipSummed === IpSummed.COMPLETE && n <= this.tail - this.data && n >= 0) {
-      this.csum = csumSub(this.csum, csumPartial(this.buf, this.data, n, 0));
+      this.postpullRcsum(this.data, n);
     }
     return this.pull(n);
   }
 
   /**
    * `skb_postpull_rcsum`: after pulling `len` bytes at `buf` offset `start` yourself,
-   * remove them from a CHECKSUM_COMPLETE `csum`.
+   * remove them from a CHECKSUM_COMPLETE `csum` (odd lengths handled, as
+   * `csum_block_sub` does).
    */
   postpullRcsum(start: number, len: number): void {
-    if (this.ipSummed === IpSummed.COMPLETE) this.csum = csumSub(this.csum, csumPartial(this.buf, start, len, 0));
+    if (this.ipSummed !== IpSummed.COMPLETE) return;
+    const rest = csumSub(this.csum, csumPartial(this.buf, start, len, 0));
+    // An odd pull shifts the 16-bit word grid of what remains by one byte.
+    this.csum = (len & 1) === 0 ? rest : csumBlockAdd(0, rest, 1);
   }
 
   /**
@@ -685,18 +689,40 @@ export class SkBuff {
 
   /**
    * Write `src` into the packet at `offset` (`skb_store_bits`), across frags.
+   * Stricter than Linux: refuses (before writing anything) if the data, a touched
+   * frag's page (refcount > 1) or a touched fragList skb is shared.
    * @throws SkbError `SKB_SHARED` if the data is shared, `SKB_RANGE` out of bounds
    */
   storeBits(offset: number, src: Uint8Array): void {
     const sh = this.need();
     const len = src.length;
     if (badInt(offset) || offset + len > this.len) skbThrow('SKB_RANGE', `storeBits(${offset}, len ${len}) of ${this.len}`);
-    if (sh.dataref !== 1) skbThrow('SKB_SHARED', 'storeBits into shared data');
+    if (sh.dataref !== 1 || !this.privateRange(offset, len)) skbThrow('SKB_SHARED', 'storeBits into shared data');
     let p = 0;
     this.walk(offset, len, (b, s, e) => {
       b.set(src.subarray(p, p + e - s), s);
       p += e - s;
     });
+  }
+
+  /** Every frag page / fragList skb touched by `[offset, offset + len)` is exclusively ours. */
+  private privateRange(offset: number, len: number): boolean {
+    if (len === 0) return true;
+    const sh = this._sh!;
+    let pos = this.tail - this.data;
+    const end = offset + len;
+    for (const f of sh.frags) {
+      if (pos < end && offset < pos + f.size && f.page.refcount !== 1) return false;
+      pos += f.size;
+    }
+    for (const c of sh.fragList) {
+      if (pos < end && offset < pos + c.len) {
+        if (c.users !== 1 || c.dataref !== 1) return false;
+        if (!c.privateRange(Math.max(0, offset - pos), Math.min(end, pos + c.len) - Math.max(offset, pos))) return false;
+      }
+      pos += c.len;
+    }
+    return true;
   }
 
   /**
