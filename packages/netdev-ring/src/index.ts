@@ -98,3 +98,4 @@ export {
   type TcpFrameLayout,
 } from './gso.js';
 export { GroList, MAX_GRO_SKBS, type GroStats } from './gro.js';
+export { PcapWriter, type PcapWriterOptions } from './pcap-writer.js';

@@ -143,6 +143,14 @@ export interface SoftnetOptions {
   budgetUsecs?: number;
   /** Backlog queue limit for {@link Softnet.netifRx} (`netdev_max_backlog`, default 1000). */
   maxBacklog?: number;
+  /**
+   * Rounds one {@link Softnet.doSoftirq} call may run while work keeps being
+   * raised (`MAX_SOFTIRQ_RESTART`, default 10); the rest waits for the next
+   * call (Linux hands it to ksoftirqd).
+   */
+  maxRestarts?: number;
+  /** Time limit of one {@link Softnet.doSoftirq} call in ms (`MAX_SOFTIRQ_TIME`, default 2). */
+  softirqTimeMs?: number;
   /** Called whenever a softirq is raised (work became pending): schedule {@link Softnet.doSoftirq}. */
   onRaise?: () => void;
   /** Receives exceptions thrown by poll functions or qdisc runs (contained, counted). */
@@ -197,6 +205,10 @@ export class Softnet {
   readonly budgetUsecs: number;
   /** `netdev_max_backlog`. */
   readonly maxBacklog: number;
+  /** `MAX_SOFTIRQ_RESTART`. */
+  readonly maxRestarts: number;
+  /** `MAX_SOFTIRQ_TIME` in ms. */
+  readonly softirqTimeMs: number;
   private readonly clock: Clock | undefined;
   private readonly onRaise: (() => void) | undefined;
   private readonly onError: ((err: unknown) => void) | undefined;
@@ -214,6 +226,8 @@ export class Softnet {
     this.budget = opts.budget ?? 300;
     this.budgetUsecs = opts.budgetUsecs ?? 2000;
     this.maxBacklog = opts.maxBacklog ?? 1000;
+    this.maxRestarts = opts.maxRestarts ?? 10;
+    this.softirqTimeMs = opts.softirqTimeMs ?? 2;
     this.onRaise = opts.onRaise;
     this.onError = opts.onError;
     this.backlogNapi = new Napi(this, (b) => this.processBacklog(b));
@@ -355,17 +369,25 @@ export class Softnet {
   }
 
   /**
-   * `do_softirq`: one NET_TX then one NET_RX round.
+   * `__do_softirq`: runs NET_TX then NET_RX rounds while work is pending, at most
+   * `maxRestarts` rounds and `softirqTimeMs` of clock time; work left after that
+   * stays pending for the next call (the event loop's next turn — Linux's
+   * ksoftirqd), so the application always gets the CPU back.
    * @returns frames processed by NET_RX
    */
   doSoftirq(): number {
-    this.raised = false;
-    this.netTxAction();
-    if (this.pollList.length === 0) {
-      if (this.txList.length > 0) this.raise();
-      return 0;
+    const deadline = this.clock ? this.clock.now() + this.softirqTimeMs : Infinity;
+    let processed = 0;
+    for (let r = 0; r < this.maxRestarts; r++) {
+      this.raised = false;
+      this.netTxAction();
+      if (this.pollList.length > 0) processed += this.netRxAction().processed;
+      if (!this.pending) break;
+      if (this.clock !== undefined && this.clock.now() >= deadline) break;
     }
-    return this.netRxAction().processed;
+    this.raised = false;
+    if (this.pending) this.raise();
+    return processed;
   }
 
   /**
