@@ -53,7 +53,7 @@ export class IpMib {
 
   /** A plain snapshot of every counter. */
   snapshot(): Record<string, number> {
-    return { ...this };
+    return Object.fromEntries(Object.entries(this)) as Record<string, number>;
   }
 }
 
@@ -74,7 +74,7 @@ export class IcmpMib {
   OutEchos = 0;
   OutEchoReps = 0;
   snapshot(): Record<string, number> {
-    return { ...this };
+    return Object.fromEntries(Object.entries(this)) as Record<string, number>;
   }
 }
 
@@ -87,7 +87,7 @@ export class UdpMib {
   RcvbufErrors = 0;
   OutDatagrams = 0;
   snapshot(): Record<string, number> {
-    return { ...this };
+    return Object.fromEntries(Object.entries(this)) as Record<string, number>;
   }
 }
 
@@ -103,6 +103,6 @@ export class ArpMib {
   /** Resolutions that failed (entry went FAILED). */
   ResFailed = 0;
   snapshot(): Record<string, number> {
-    return { ...this };
+    return Object.fromEntries(Object.entries(this)) as Record<string, number>;
   }
 }

@@ -4,3 +4,4 @@
  * @module
  */
 export * from './wire-arbitraries.js';
+export * from './net.js';

@@ -1,0 +1,72 @@
+/**
+ * Small skb helpers of the IPv4 layer: header views and zero-copy sharing of a
+ * byte range of an skb (the building block of `ipFragment`).
+ *
+ * @module
+ */
+import { allocSkb, type SkBuff } from '@netlayers/skbuff';
+import { Ipv4Packet } from './wire/ipv4.js';
+
+/**
+ * A view of the IPv4 header of `skb` (Linux `ip_hdr`): `skb.networkHeader` must
+ * be set and the header linear. The view extends to the end of the linear data.
+ */
+export function ipHdr(skb: SkBuff): Ipv4Packet {
+  return Ipv4Packet.unchecked(skb.buf.subarray(skb.networkHeader, skb.tail));
+}
+
+/**
+ * Skbs that together hold bytes `[off, off+len)` of `skb` without copying
+ * payload (Linux `ip_fragment`'s fast path idea, generalised): the linear part is
+ * a clone pulled/trimmed to the range; page fragments are shared by taking page
+ * references; fragList children recurse. Append the results to a header skb with
+ * `appendFragList`.
+ */
+export function skbShareRange(skb: SkBuff, off: number, len: number, out: SkBuff[] = []): SkBuff[] {
+  if (len <= 0) return out;
+  const hl = skb.headlen;
+  let pos = 0;
+  let want = off;
+  let left = len;
+  if (want < hl) {
+    const n = Math.min(left, hl - want);
+    const c = skb.clone();
+    c.pull(want);
+    c.trim(n);
+    out.push(c);
+    left -= n;
+    want += n;
+  }
+  pos = hl;
+  if (left === 0) return out;
+  let pageSkb: SkBuff | null = null;
+  for (const f of skb.frags) {
+    if (left === 0) break;
+    const fEnd = pos + f.size;
+    if (want < fEnd) {
+      const start = want - pos;
+      const n = Math.min(left, f.size - start);
+      if (pageSkb === null || pageSkb.nrFrags >= 17) {
+        pageSkb = allocSkb(0, { pool: skb.pool });
+        out.push(pageSkb);
+      }
+      pageSkb.addFrag(f.page.get(), f.off + start, n);
+      left -= n;
+      want += n;
+    }
+    pos = fEnd;
+  }
+  for (const child of skb.fragList) {
+    if (left === 0) break;
+    const cEnd = pos + child.len;
+    if (want < cEnd) {
+      const start = want - pos;
+      const n = Math.min(left, child.len - start);
+      skbShareRange(child, start, n, out);
+      left -= n;
+      want += n;
+    }
+    pos = cEnd;
+  }
+  return out;
+}
