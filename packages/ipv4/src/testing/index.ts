@@ -5,3 +5,4 @@
  */
 export * from './wire-arbitraries.js';
 export * from './net.js';
+export * from './frag-arbitraries.js';
