@@ -307,7 +307,7 @@ export class ClientSession {
     try {
       const g = await this.greetWaiter;
       this.greeting = g;
-      if (g.code !== 220) {
+      if (!ok2(g)) {
         // RFC 5321 §3.1: a 554 greeting — the client should QUIT.
         await this.quitQuietly();
         throw new SmtpReplyError('greeting', g);
@@ -325,8 +325,8 @@ export class ClientSession {
     this.serverSizeLimit = undefined;
     if (r.code >= 500 && r.code <= 504) {
       r = await this.command({ verb: 'HELO', domain: name }, this.t('command'));
-      if (r.code !== 250) throw new SmtpReplyError(`HELO ${name}`, r);
-    } else if (r.code !== 250) {
+      if (!ok2(r)) throw new SmtpReplyError(`HELO ${name}`, r);
+    } else if (!ok2(r)) {
       throw new SmtpReplyError(`EHLO ${name}`, r);
     } else {
       for (const l of r.lines.slice(1)) {
@@ -370,6 +370,14 @@ export class ClientSession {
       }
       const bodyBytes = typeof body === 'string' ? enc.encode(body) : body;
       const knownSize = bodyBytes instanceof Uint8Array ? bodyBytes.length : undefined;
+      if (knownSize !== undefined && this.serverSizeLimit !== undefined && this.serverSizeLimit > 0 && knownSize > this.serverSizeLimit) {
+        // RFC 1870 §5: the client must not send a message larger than the announced limit.
+        throw new SmtpError('ERR_SMTP_SIZE', `message of ${knownSize} octets exceeds the server's SIZE ${this.serverSizeLimit}`, {
+          code: 552,
+          enhanced: '5.3.4',
+          lines: ['Message size exceeds fixed maximum message size'],
+        });
+      }
 
       const params: Record<string, string | true> = Object.create(null) as Record<string, string | true>;
       if (envelope.mailParams !== undefined) Object.assign(params, envelope.mailParams);
@@ -389,7 +397,7 @@ export class ClientSession {
       let mailReply: SmtpReply | undefined;
       if (!pipelining) {
         mailReply = await mailP;
-        if (mailReply.code !== 250) throw new SmtpReplyError(`MAIL FROM:<${envelope.from}>`, mailReply);
+        if (!ok2(mailReply)) throw new SmtpReplyError(`MAIL FROM:<${envelope.from}>`, mailReply);
       }
       const accepted: string[] = [];
       const rejected: Array<{ address: string; reply: SmtpReply }> = [];
@@ -400,7 +408,7 @@ export class ClientSession {
         if (pipelining) rcptPs.push(p);
         else {
           const r = await p;
-          if (r.code === 250 || r.code === 251) accepted.push(to);
+          if (ok2(r)) accepted.push(to);
           else rejected.push({ address: to, reply: r });
         }
       }
@@ -412,11 +420,11 @@ export class ClientSession {
         for (let i = 0; i < rcptPs.length; i++) {
           const r = await rcptPs[i]!;
           const to = envelope.to[i]!;
-          if (mailReply.code === 250 && (r.code === 250 || r.code === 251)) accepted.push(to);
+          if (ok2(mailReply) && ok2(r)) accepted.push(to);
           else rejected.push({ address: to, reply: r });
         }
       }
-      if (mailReply!.code !== 250) {
+      if (!ok2(mailReply!)) {
         open = false;
         if (dataP !== undefined) await this.abortData(dataP);
         throw new SmtpReplyError(`MAIL FROM:<${envelope.from}>`, mailReply!);
@@ -432,12 +440,13 @@ export class ClientSession {
         ({ final, size } = await this.sendBdat(bodyBytes, pipelining));
       } else {
         const r354 = await (dataP ?? this.command({ verb: 'DATA' }, this.t('dataInit')));
-        if (r354.code !== 354) throw new SmtpReplyError('DATA', r354);
+        // RFC 5321 §4.2.1: act on the first digit — 3yz means "send the data".
+        if (Math.floor(r354.code / 100) !== 3) throw new SmtpReplyError('DATA', r354);
         ({ final, size } = await this.sendData(bodyBytes));
       }
       open = false;
       this._state = 'MailCompleted';
-      if (final.code !== 250) throw new SmtpReplyError('end of data', final);
+      if (!ok2(final)) throw new SmtpReplyError('end of data', final);
       return { reply: final, accepted, rejected, size };
     } catch (e) {
       if (this.failure === undefined && open) {
@@ -458,7 +467,7 @@ export class ClientSession {
   /** DATA was pipelined but the transaction failed: if 354 came anyway, end it empty. */
   private async abortData(dataP: Promise<SmtpReply>): Promise<void> {
     const r = await dataP;
-    if (r.code === 354) {
+    if (Math.floor(r.code / 100) === 3) {
       const p = this.expect('end of data', this.t('dataTermination'));
       this.write(asciiBytes('.\r\n'));
       await p;
@@ -496,7 +505,7 @@ export class ClientSession {
     const watch = (p: Promise<SmtpReply>, label: string): void => {
       void p.then(
         (r) => {
-          if (r.code !== 250 && failed === undefined) failed = new SmtpReplyError(label, r);
+          if (!ok2(r) && failed === undefined) failed = new SmtpReplyError(label, r);
         },
         () => undefined,
       );
@@ -514,7 +523,7 @@ export class ClientSession {
         return undefined;
       }
       const r = await p;
-      if (r.code !== 250) throw new SmtpReplyError(label, r);
+      if (!ok2(r)) throw new SmtpReplyError(label, r);
       return undefined;
     };
     const feed = async (c: Uint8Array): Promise<void> => {
@@ -533,7 +542,7 @@ export class ClientSession {
     const final = (await sendChunk(prev ?? new Uint8Array(0), true))!;
     for (const p of inflight) {
       const r = await p;
-      if (r.code !== 250) throw new SmtpReplyError('BDAT', r);
+      if (!ok2(r)) throw new SmtpReplyError('BDAT', r);
     }
     return { final, size };
   }
@@ -542,7 +551,7 @@ export class ClientSession {
   async rset(): Promise<SmtpReply> {
     this.guard();
     const r = await this.command({ verb: 'RSET' }, this.t('command'));
-    if (r.code === 250) this._state = 'Wait';
+    if (ok2(r)) this._state = 'Wait';
     return r;
   }
 
@@ -583,6 +592,11 @@ export class ClientSession {
     if (this.failure === undefined) this.failure = new SmtpError('ERR_SMTP_STATE', 'session closed');
     this.o.transport.close();
   }
+}
+
+/** RFC 5321 §4.2.1: clients act on the first digit; 2yz is success. */
+function ok2(r: SmtpReply): boolean {
+  return r.code >= 200 && r.code < 300;
 }
 
 function* countingIter(src: Uint8Array | Iterable<Uint8Array>, count: (n: number) => void): Generator<Uint8Array> {

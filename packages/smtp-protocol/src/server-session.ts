@@ -284,6 +284,7 @@ export class ServerSession {
   private timer: TimerHandle | undefined;
   private deadline: number | undefined;
   private paused = false;
+  private dropInput = false;
   private closing = false;
   private readonly scratch: Uint8Array[] = [];
 
@@ -560,6 +561,14 @@ export class ServerSession {
         const chunk = this.input[this.inHead]!;
         const off = this.inOff;
         const consumed = this.step(chunk, off);
+        if (this.dropInput) {
+          // STARTTLS: everything received before the handshake is discarded.
+          this.dropInput = false;
+          this.input.length = 0;
+          this.inHead = 0;
+          this.inOff = 0;
+          continue;
+        }
         const next = off + consumed;
         if (next >= chunk.length) {
           this.input[this.inHead] = EMPTY;
@@ -1050,9 +1059,7 @@ export class ServerSession {
     this.reply(220, '2.0.0', 'Ready to start TLS');
     this.flush();
     // RFC 3207 §5 / CVE-2011-0411: discard anything pipelined after STARTTLS.
-    this.input.length = 0;
-    this.inHead = 0;
-    this.inOff = 0;
+    this.dropInput = true;
     this.lines.reset();
     const r = this.callHook(() => up.call(this.o.transport) as HookReturn);
     this.after(r, (res) => {

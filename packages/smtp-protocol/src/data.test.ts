@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { DataScanner, dotStuff, encodeData, findEndOfData, normalizeLineEndings, type DataScannerOptions } from './data.js';
+import { concatBytes } from './bytes.js';
+import { b, s } from './test-harness.js';
+
+/** Scans `input` split at `cuts`; returns content, consumed offset (absolute), error code. */
+function scanSplit(input: Uint8Array, cuts: number[], opts: DataScannerOptions = {}) {
+  const sc = new DataScanner(opts);
+  const out: Uint8Array[] = [];
+  const pts = [...new Set(cuts.map((c) => Math.min(c, input.length)))].sort((x, y) => x - y);
+  let prev = 0;
+  let end = -1;
+  for (const c of [...pts, input.length]) {
+    if (end >= 0) break;
+    const chunk = input.subarray(prev, c);
+    const r = sc.scan(chunk, out);
+    if (r.done) end = prev + r.consumed;
+    prev = c;
+  }
+  return { content: concatBytes(out), end, error: sc.error?.code, size: sc.size, views: out };
+}
+
+describe('§4.1.1.4 end of data', () => {
+  it('§4.1.1.4 end of data is <CRLF>.<CRLF>; the content keeps its final CRLF', () => {
+    const r = scanSplit(b('Subject: x\r\n\r\nhello\r\n.\r\nQUIT\r\n'), []);
+    expect(s(r.content)).toBe('Subject: x\r\n\r\nhello\r\n');
+    expect(r.end).toBe('Subject: x\r\n\r\nhello\r\n.\r\n'.length);
+  });
+
+  it('§4.1.1.4 an empty message is just ".CRLF"', () => {
+    expect(scanSplit(b('.\r\n'), [])).toMatchObject({ end: 3, size: 0 });
+  });
+
+  it('§4.1.1.4 <LF>.<LF> is not end of data; the server refuses LF-only lines (smuggling)', () => {
+    for (const smuggle of ['a\n.\nMAIL FROM:<x@y>\n', 'a\r\n.\nMAIL', 'a\n.\r\nMAIL', 'a\r.\rMAIL', 'a\r.\r\nMAIL', 'a\r\n.\rMAIL']) {
+      const r = scanSplit(b(`${smuggle}\r\nmore\r\n.\r\n`), []);
+      expect(r.end, JSON.stringify(smuggle)).toBe(b(`${smuggle}\r\nmore\r\n.\r\n`).length);
+      expect(r.error, JSON.stringify(smuggle)).toBe('ERR_SMTP_BARE_NEWLINE');
+    }
+  });
+
+  it("§4.1.1.4 with bareNewline 'allow' bare LF/CR are content, still never a terminator", () => {
+    const r = scanSplit(b('a\n.\nb\r\n.\r\n'), [], { bareNewline: 'allow' });
+    expect(r.error).toBeUndefined();
+    expect(s(r.content)).toBe('a\n.\nb\r\n');
+  });
+});
+
+describe('§4.5.2 transparency', () => {
+  it('§4.5.2 the server removes the first character of a line starting with "."', () => {
+    const r = scanSplit(b('..leading\r\n...\r\nmid.dle\r\n..\r\n.\r\n'), []);
+    expect(s(r.content)).toBe('.leading\r\n..\r\nmid.dle\r\n.\r\n');
+  });
+
+  it('§4.5.2 the client doubles a leading "." on every line (dotStuff), zero-copy', () => {
+    const input = b('.a\r\nb\r\n.\r\n..c\r\n');
+    const parts = [...dotStuff(input)];
+    expect(s(concatBytes(parts))).toBe('..a\r\nb\r\n..\r\n...c\r\n');
+    // every non-constant part is a view on the input's memory
+    for (const p of parts) if (p.length > 1) expect(p.buffer).toBe(input.buffer);
+  });
+
+  it('§4.5.2 encodeData appends CRLF if missing and the terminator', () => {
+    expect(s(concatBytes([...encodeData(b('x'))]))).toBe('x\r\n.\r\n');
+    expect(s(concatBytes([...encodeData(b('x\r\n'))]))).toBe('x\r\n.\r\n');
+    expect(s(concatBytes([...encodeData(b(''))]))).toBe('.\r\n');
+  });
+
+  it('§2.3.8 clients MUST NOT send bare CR or LF: normalizeLineEndings converts them', () => {
+    expect(s(concatBytes([...normalizeLineEndings([b('a\nb\rc\r'), b('\nd\r')])]))).toBe('a\r\nb\r\nc\r\nd\r\n');
+  });
+});
+
+describe('§4.5.3.1.6 text line limit and RFC 1870 size', () => {
+  it('§4.5.3.1.6 a text line of 1000 octets incl. CRLF is accepted, 1001 rejected', () => {
+    const ok = 'x'.repeat(998) + '\r\n';
+    expect(scanSplit(b(ok + '.\r\n'), [500]).error).toBeUndefined();
+    expect(scanSplit(b('x' + ok + '.\r\n'), [500]).error).toBe('ERR_SMTP_TEXT_LINE_TOO_LONG');
+  });
+
+  it('§4.5.3.1.6 the doubled dot is not counted', () => {
+    const line = '.' + 'x'.repeat(997) + '\r\n'; // 1000 octets after unstuffing
+    expect(scanSplit(b('.' + line + '.\r\n'), []).error).toBeUndefined();
+  });
+
+  it('RFC 1870 size = octets after 354 incl. CRLFs, excluding the final dot and doubled dots', () => {
+    const r = scanSplit(b('ab\r\n..c\r\n.\r\n'), [3, 5]);
+    expect(r.size).toBe('ab\r\n.c\r\n'.length);
+  });
+
+  it('RFC 1870 the size is enforced while streaming: content stops at the limit, reading continues to the end', () => {
+    const body = 'x'.repeat(100) + '\r\n';
+    const r = scanSplit(b(body + body + '.\r\nNOOP\r\n'), [50, 150], { maxSize: 150 });
+    expect(r.error).toBe('ERR_SMTP_SIZE');
+    expect(r.end).toBe(b(body + body + '.\r\n').length);
+    expect(r.content.length).toBeLessThanOrEqual(150);
+    expect(scanSplit(b(body + '.\r\n'), [], { maxSize: 102 }).error).toBeUndefined();
+    expect(scanSplit(b(body + '.\r\n'), [], { maxSize: 101 }).error).toBe('ERR_SMTP_SIZE');
+  });
+
+  it('content ≥ 64 KB passes in many chunks, as views into the input', () => {
+    const line = 'y'.repeat(76) + '\r\n';
+    const text = line.repeat(2000);
+    const input = b(text + '.\r\n');
+    const cuts = Array.from({ length: 100 }, (_, i) => i * 1601);
+    const r = scanSplit(input, cuts);
+    expect(r.end).toBe(input.length);
+    expect(r.size).toBe(text.length);
+    for (const v of r.views) expect(v.buffer).toBe(input.buffer);
+  });
+});
+
+// Content generator biased to the interesting bytes.
+const lineBytes = fc.array(fc.constantFrom(0x2e, 0x0d, 0x0a, 0x41, 0x42, 0x20), { maxLength: 40 });
+const crlfBody = fc
+  .array(fc.array(fc.constantFrom(0x2e, 0x41, 0x20, 0x42), { maxLength: 12 }), { maxLength: 12 })
+  .map((lines) => b(lines.map((l) => String.fromCharCode(...l) + '\r\n').join('')));
+
+describe('fast-check: DATA scanner', () => {
+  it('the terminator is found exactly where a whole-buffer scan finds it, for every split', () => {
+    fc.assert(
+      fc.property(lineBytes, (arr) => {
+        const input = new Uint8Array(arr);
+        const whole = scanSplit(input, [], { bareNewline: 'allow', maxLineLength: Infinity });
+        expect(whole.end).toBe(findEndOfData(input));
+        const strict = scanSplit(input, []);
+        for (let i = 0; i <= input.length; i++) {
+          const r = scanSplit(input, [i], { bareNewline: 'allow', maxLineLength: Infinity });
+          expect(r.end).toBe(whole.end);
+          expect([...r.content]).toEqual([...whole.content]);
+          const rs = scanSplit(input, [i]);
+          expect(rs.end).toBe(strict.end);
+          expect(rs.error).toBe(strict.error);
+          // after a policy error the message is refused; content up to the error may differ by split
+          if (strict.error === undefined) expect([...rs.content]).toEqual([...strict.content]);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('any multi-way chunking gives the same result as one chunk', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.array(fc.nat(), { maxLength: 20 }), (input, cuts) => {
+        const whole = scanSplit(input, [], { maxLineLength: 50 });
+        const r = scanSplit(input, cuts.map((c) => c % (input.length + 1)), { maxLineLength: 50 });
+        expect(r.end).toBe(whole.end);
+        expect(r.error).toBe(whole.error);
+        if (whole.error === undefined) expect([...r.content]).toEqual([...whole.content]);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('encodeData then DataScanner gives back the content (dot-stuffing roundtrip), any chunking', () => {
+    fc.assert(
+      fc.property(crlfBody, fc.array(fc.nat(), { maxLength: 10 }), (body, cuts) => {
+        const wire = concatBytes([...encodeData(body)]);
+        const r = scanSplit(wire, cuts.map((c) => c % (wire.length + 1)));
+        expect(r.error).toBeUndefined();
+        expect(r.end).toBe(wire.length);
+        expect([...r.content]).toEqual([...body]);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('normalizeLineEndings output never contains a bare CR or LF', () => {
+    fc.assert(
+      fc.property(fc.array(lineBytes.map((a) => new Uint8Array(a)), { maxLength: 5 }), (chunks) => {
+        const out = concatBytes([...normalizeLineEndings(chunks)]);
+        for (let i = 0; i < out.length; i++) {
+          if (out[i] === 0x0a) expect(out[i - 1]).toBe(0x0d);
+          if (out[i] === 0x0d) expect(out[i + 1]).toBe(0x0a);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
