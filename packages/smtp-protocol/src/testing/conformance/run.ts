@@ -60,7 +60,12 @@ export async function runSmtpConformance(options: SmtpConformanceOptions): Promi
     return summarize(target, items);
   }
 
+  const deadline = Date.now() + (options.totalTimeoutMs ?? Number.POSITIVE_INFINITY);
   for (const s of selected) {
+    if (Date.now() >= deadline) {
+      push({ id: s.id, section: s.section, title: s.title, status: 'skip', detail: `not run: totalTimeoutMs (${options.totalTimeoutMs} ms) reached` });
+      continue;
+    }
     if (options.exclude?.includes(s.id)) {
       push({ id: s.id, section: s.section, title: s.title, status: 'skip', detail: 'excluded by options' });
       continue;
@@ -71,7 +76,7 @@ export async function runSmtpConformance(options: SmtpConformanceOptions): Promi
       push({ id: s.id, section: s.section, title: s.title, status: 'n/a', detail: reason });
       continue;
     }
-    const outcome = await runBounded(s, ctx, opts.timeoutMs);
+    const outcome = await runBounded(s, ctx, Math.max(1, Math.min(opts.timeoutMs, deadline - Date.now())));
     push({ id: s.id, section: s.section, title: s.title, status: outcome.status, detail: outcome.detail });
   }
   return summarize(target, items);

@@ -620,6 +620,78 @@ export const rfc5321Scenarios: readonly Scenario[] = [
     },
   },
   {
+    id: 'postmaster',
+    section: `${S} §4.5.1`,
+    title: '`RCPT TO:<Postmaster>` (no domain, any case) is accepted',
+    async run(ctx) {
+      const s = await ctx.session();
+      await ctx.expect(s.conn, `MAIL FROM:<${ctx.opts.mailFrom}>`, [250]);
+      const r = await ctx.expect(s.conn, 'RCPT TO:<PostMaster>', [250, 251]);
+      return pass(showReply(r));
+    },
+  },
+  {
+    id: 'null-reverse-path',
+    section: `${S} §4.5.5, §3.6.3`,
+    title: '`MAIL FROM:<>` (null reverse-path, for notifications) is accepted',
+    async run(ctx) {
+      const s = await ctx.session();
+      const r = await ctx.expect(s.conn, 'MAIL FROM:<>', [250]);
+      await ctx.expect(s.conn, `RCPT TO:<${ctx.opts.recipient(0)}>`, [250, 251]);
+      const d = await dataExchange(ctx, s, `${tokenMessage(ctx.token(), 'bounce\r\n')}.\r\n`);
+      want(d, [250], 'end of data (null sender)');
+      return pass(`${showReply(r)}; data ${d.code}`);
+    },
+  },
+  {
+    id: 'source-route-accepted',
+    section: `${S} §4.1.2, §3.3, appendix C`,
+    title: 'A source route (`<@a.example,@b.example:user@domain>`) is accepted (and may be ignored)',
+    async run(ctx) {
+      const s = await ctx.session();
+      await ctx.expect(s.conn, `MAIL FROM:<${ctx.opts.mailFrom}>`, [250]);
+      const r = await ctx.expect(s.conn, `RCPT TO:<@relay1.example,@relay2.example:${ctx.opts.recipient(0)}>`, [250, 251]);
+      return pass(showReply(r));
+    },
+  },
+  {
+    id: 'quoted-local-part',
+    section: `${S} §4.1.2`,
+    title: 'A Quoted-string local part (`"john \\"q\\" doe"@…`) is accepted',
+    async run(ctx) {
+      const s = await ctx.session();
+      const line = `MAIL FROM:<"john \\"q\\" doe"@${domainOf(ctx.opts.mailFrom)}>`;
+      const r = await ctx.expect(s.conn, line, [250]);
+      return pass(`${show(line)} -> ${showReply(r)}`);
+    },
+  },
+  {
+    id: 'ehlo-address-literal',
+    section: `${S} §4.1.1.1, §4.1.3`,
+    title: '`EHLO [127.0.0.1]` and `EHLO [IPv6:::1]` (address literals) are accepted',
+    async run(ctx) {
+      const c = await ctx.connect();
+      await ctx.greeting(c);
+      const r1 = await ctx.expect(c, 'EHLO [127.0.0.1]', [250]);
+      const r2 = await ctx.expect(c, 'EHLO [IPv6:::1]', [250]);
+      return pass(`${r1.code}, ${r2.code}`);
+    },
+  },
+  {
+    id: 'nul-in-command',
+    section: `${S} §4.1.1, §3.8`,
+    title: 'A command line containing NUL gets one 5yz reply and the session goes on',
+    async run(ctx) {
+      const s = await ctx.session();
+      const rs = await repliesTo(ctx, s.conn, 'NO\0OP\r\n');
+      if (rs.length > 1) fail(`"NO\\0OP" got ${rs.length} replies`);
+      const r = rs[0] as ProbeReply;
+      if (r.code < 500) fail(`"NO\\0OP\\r\\n" -> ${showReply(r)} (expected 500/501)`);
+      await stillAlive(ctx, s, 'NUL line');
+      return pass(showReply(r));
+    },
+  },
+  {
     id: 'quit-221-close',
     section: `${S} §4.1.1.10, §3.8`,
     title: 'QUIT gets 221 and then the server closes the connection',

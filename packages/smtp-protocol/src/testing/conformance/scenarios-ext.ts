@@ -150,6 +150,18 @@ export const extensionScenarios: readonly Scenario[] = [
       return pass(`no reply before the terminator; then ${showReply(r)}`);
     },
   },
+  {
+    id: 'size-param-syntax',
+    section: 'RFC 1870 §6; RFC 5321 §4.1.4',
+    title: 'A malformed `SIZE=` value gets 501 and starts no transaction',
+    applies: needs('SIZE'),
+    async run(ctx) {
+      const s = await ctx.session();
+      const r = await ctx.expect(s.conn, `MAIL FROM:<${ctx.opts.mailFrom}> SIZE=12ab`, [501, 555]);
+      await ctx.expect(s.conn, `MAIL FROM:<${ctx.opts.mailFrom}>`, [250]);
+      return pass(showReply(r));
+    },
+  },
   // ---------------------------------------------------------- PIPELINING
   {
     id: 'pipelining-group',
@@ -170,17 +182,23 @@ export const extensionScenarios: readonly Scenario[] = [
   {
     id: 'pipelining-statuses',
     section: 'RFC 2920 §3.1, §3.2',
-    title: 'Each command of a group gets its own status (RSET, MAIL, bad RCPT, good RCPT, DATA)',
+    title: 'A group (RSET, MAIL, bad RCPT, good RCPT, DATA) gets the same statuses as the commands sent one by one',
     applies: needs('PIPELINING'),
     async run(ctx) {
-      const s = await ctx.session();
       const lines = ['RSET', `MAIL FROM:<${ctx.opts.mailFrom}>`, 'RCPT TO:<broken@', `RCPT TO:<${ctx.opts.recipient(0)}>`, 'DATA'];
+      const serial = await ctx.session();
+      const one: number[] = [];
+      for (const l of lines) one.push((await ctx.cmd(serial.conn, l)).code);
+      serial.conn.destroy();
+      const s = await ctx.session();
       s.conn.write(lines.map((l) => `${l}\r\n`).join(''));
       const rs = await readN(ctx, s, lines.length, 'pipelined group');
-      checkGroup(rs, [[250], [250], [501, 553], [250, 251], [354]], lines);
-      s.conn.write(`${tokenMessage(ctx.token(), 'statuses\r\n')}.\r\n`);
-      want(await ctx.reply(s.conn, '(end of data)'), [250], 'end of data');
-      return pass(`codes ${rs.map((r) => r.code).join(', ')}`);
+      checkGroup(rs, one.map((c) => [c]), lines);
+      if (rs[4]?.code === 354) {
+        s.conn.write(`${tokenMessage(ctx.token(), 'statuses\r\n')}.\r\n`);
+        want(await ctx.reply(s.conn, '(end of data)'), [250], 'end of data');
+      }
+      return pass(`serial and pipelined codes ${rs.map((r) => r.code).join(', ')}`);
     },
   },
   {
@@ -198,6 +216,37 @@ export const extensionScenarios: readonly Scenario[] = [
       checkGroup(rs, lines.map((l) => (l.startsWith('RCPT') ? [250, 251] : [250])), lines);
       await ctx.expectSilence(s.conn, 'the 62 replies');
       return pass('62 replies in order');
+    },
+  },
+  {
+    id: 'pipelining-flush-on-empty-input',
+    section: 'RFC 2920 §3.2 (7), (8)',
+    title: 'An unfinished group (MAIL, RCPT — no DATA) is answered without waiting for more commands',
+    applies: needs('PIPELINING'),
+    async run(ctx) {
+      const s = await ctx.session();
+      const lines = [`MAIL FROM:<${ctx.opts.mailFrom}>`, `RCPT TO:<${ctx.opts.recipient(0)}>`];
+      s.conn.write(lines.map((l) => `${l}\r\n`).join(''));
+      const rs = await readN(ctx, s, 2, 'group without its last command');
+      checkGroup(rs, [[250], [250, 251]], lines);
+      return pass(`codes ${rs.map((r) => r.code).join(', ')} without further input`);
+    },
+  },
+  {
+    id: 'pipelining-after-data',
+    section: 'RFC 2920 §3.1; RFC 5321 §4.1.1.4',
+    title: 'Commands in the same write as the end of data are answered in order (`.` 250, MAIL, RCPT, DATA)',
+    applies: needs('PIPELINING'),
+    async run(ctx) {
+      const s = await ctx.transaction();
+      await ctx.expect(s.conn, 'DATA', [354]);
+      const next = [`MAIL FROM:<${ctx.opts.mailFrom}>`, `RCPT TO:<${ctx.opts.recipient(0)}>`, 'DATA'];
+      s.conn.write(`${tokenMessage(ctx.token(), 'first\r\n')}.\r\n${next.map((l) => `${l}\r\n`).join('')}`);
+      const rs = await readN(ctx, s, 4, 'end of data + pipelined MAIL/RCPT/DATA');
+      checkGroup(rs, [[250], [250], [250, 251], [354]], ['(end of data)', ...next]);
+      s.conn.write(`${tokenMessage(ctx.token(), 'second\r\n')}.\r\n`);
+      want(await ctx.reply(s.conn, '(end of second data)'), [250], 'end of second data');
+      return pass(`codes ${rs.map((r) => r.code).join(', ')}, second message 250`);
     },
   },
   // ------------------------------------------------------------ CHUNKING
@@ -219,6 +268,22 @@ export const extensionScenarios: readonly Scenario[] = [
       want(await ctx.reply(s.conn, `BDAT ${c2.length} LAST`), [250], `BDAT ${c2.length} LAST`);
       await stillAlive(ctx, s, 'BDAT LAST');
       return pass('two chunks, one 250 each, session in sync');
+    },
+  },
+  {
+    id: 'bdat-pipelined',
+    section: 'RFC 3030 §4.2',
+    title: 'Several BDAT chunks in one write (incl. `BDAT 0 LAST`) get one 250 each',
+    applies: needs('CHUNKING'),
+    async run(ctx) {
+      const s = await ctx.transaction();
+      const c1 = tokenMessage(ctx.token(), 'one\r\n');
+      const c2 = 'BDAT 9999\r\n'; // looks like a command, is content
+      s.conn.write(`BDAT ${c1.length}\r\n${c1}BDAT ${c2.length}\r\n${c2}BDAT 0 LAST\r\n`);
+      const rs = await readN(ctx, s, 3, 'three pipelined BDAT');
+      checkGroup(rs, [[250], [250], [250]], [`BDAT ${c1.length}`, `BDAT ${c2.length}`, 'BDAT 0 LAST']);
+      await stillAlive(ctx, s, 'BDAT 0 LAST');
+      return pass('250, 250, 250; session in sync');
     },
   },
   {

@@ -59,6 +59,12 @@ export interface SmtpConformanceOptions {
   readonly port: number;
   /** Bound on each scenario, connections included (default 10 000 ms). */
   readonly timeoutMs?: number;
+  /**
+   * Bound on the whole run: once it has passed, the remaining items are
+   * reported as `skip` without being played (default: no bound beyond the
+   * per-scenario ones).
+   */
+  readonly totalTimeoutMs?: number;
   /** Bound on each single reply wait (default 3 000 ms, at most `timeoutMs`). */
   readonly replyTimeoutMs?: number;
   /**
