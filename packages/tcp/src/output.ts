@@ -34,6 +34,8 @@ export const TCP_NAGLE_CORK = 2;
 export const TCP_NAGLE_PUSH = 4;
 
 const IPPROTO_TCP = 6;
+/** `SKB_GSO_TCPV4`. */
+export const SKB_GSO_TCPV4 = 1;
 
 /** Current retransmission timeout with exponential backoff (RFC 6298 §5.5). */
 export function currentRto(sk: TcpSock): number {
@@ -180,8 +182,21 @@ export function tcpTransmitSkb(sk: TcpSock, skb: SkBuff, cloneIt: boolean): void
   writeHeader(c.buf, o, sk.lport, sk.rport, c.cb[CB_SEQ]!, (flags & TcpFlags.ACK) !== 0 ? sk.rcvNxt : 0, hl, flags, win);
   if (opts !== undefined) emitTcpOptions(opts, c.buf, o + 20);
   c.resetTransportHeader();
+  const plen = c.len - hl;
+  let offload = sk.csumOffload;
+  if (sk.tso && plen > sk.mss) {
+    // a TSO/GSO super-segment: the device (or GSO) cuts it into MSS-sized segments
+    c.gsoSize = sk.mss;
+    c.gsoSegs = Math.ceil(plen / sk.mss);
+    c.gsoType = SKB_GSO_TCPV4;
+    offload = true; // GSO skbs are always CHECKSUM_PARTIAL
+  } else if (c.gsoSize !== 0) {
+    c.gsoSize = 0;
+    c.gsoSegs = 0;
+    c.gsoType = 0;
+  }
   let psum = -1;
-  if (!sk.csumOffload && c.len > hl) {
+  if (!offload && plen > 0) {
     const cached = skb.cb[CB_PCSUM]!;
     if (cached > 0) psum = cached - 1;
     else {
@@ -189,7 +204,7 @@ export function tcpTransmitSkb(sk: TcpSock, skb: SkBuff, cloneIt: boolean): void
       skb.cb[CB_PCSUM] = psum + 1;
     }
   }
-  fillChecksum(c, hl, sk.laddr, sk.raddr, sk.csumOffload, psum);
+  fillChecksum(c, hl, sk.laddr, sk.raddr, offload, psum);
   if ((flags & TcpFlags.ACK) !== 0) onAckSent(sk);
   sk.lastSendTime = stack.clock.now();
   stack.mib.outSegs++;

@@ -1,0 +1,91 @@
+/**
+ * The zero-copy skb API of the thesis §3.1:
+ *
+ * - {@link recvSkbs} (`tcp_recvskbuff()`): whole received skbs, dequeued from the
+ *   receive queue and uncharged from the socket (`skb.orphan()` runs `sock_rfree`),
+ *   never split — the total may exceed `maxBytes` by less than one skb. The caller
+ *   owns them (free, or pass them to {@link sendSkbs}).
+ * - {@link sendSkbs} (`tcp_sendskbuff()`): queues the payload of given skbs for
+ *   transmission without copying it: for each one a new head is allocated
+ *   (`allocSkbHead`, the thesis's `__alloc_skb_wo_data`) and pointed at the same
+ *   data with `setDataPart` (`skb_set_data_part`); the original is released
+ *   (`kfree_skb(orig)`), so the data is owned by the write queue alone and the
+ *   TCP header can be pushed into the old headroom. When the headroom is too
+ *   small for the headers below TCP, that one buffer is re-headed (`expandHead`,
+ *   one copy) — receive paths that keep the link/IP headroom (loopback, veth)
+ *   never need it.
+ *
+ * @module
+ */
+
+import { allocSkbHead, type SkBuff } from '@netlayers/skbuff';
+import { TcpError } from './errors.js';
+import { CB_FLAG_NO_COALESCE, takeError, tcpRecvSkbs } from './socket.js';
+import { sockNonagle, tcpWriteXmit } from './output.js';
+import { seqAdd } from './seq.js';
+import { CB_CHARGE, CB_END_SEQ, CB_FLAGS, CB_PCSUM, CB_SEQ } from './skb-cb.js';
+import type { TcpSock } from './sock.js';
+import { SEND_SHUTDOWN, TcpState } from './state.js';
+import { TcpFlags } from './wire/tcp.js';
+
+/**
+ * Receives whole skbs (payload only). See the module doc.
+ * @returns the skbs (empty array = end of stream)
+ * @throws TcpError EAGAIN when nothing is queued yet, or the pending socket error
+ */
+export function recvSkbs(sk: TcpSock, maxBytes: number): SkBuff[] {
+  return tcpRecvSkbs(sk, maxBytes);
+}
+
+/**
+ * Queues `skbs` (their bytes from `data` to the end, linear and paged) for
+ * transmission without copying payload. Takes ownership of every skb it accepts;
+ * returns how many were accepted (the rest stay with the caller when the send
+ * buffer is full — wait for write space and call again).
+ * @throws TcpError EAGAIN (nothing accepted), EPIPE, ENOTCONN
+ */
+export function sendSkbs(sk: TcpSock, skbs: readonly SkBuff[]): number {
+  const stack = sk.stack;
+  stack.lockSock(sk);
+  try {
+    takeError(sk, 'sendSkbs');
+    if ((sk.shutdownFlags & SEND_SHUTDOWN) !== 0 || sk.finQueued) throw new TcpError('EPIPE', 'send after shutdown', 'sendSkbs');
+    const st = sk.state;
+    if (st === TcpState.SYN_SENT || st === TcpState.SYN_RECV) throw new TcpError('EAGAIN', 'connection not yet established', 'sendSkbs');
+    if (st !== TcpState.ESTABLISHED && st !== TcpState.CLOSE_WAIT) throw new TcpError('ENOTCONN', 'not connected', 'sendSkbs');
+    let accepted = 0;
+    for (const orig of skbs) {
+      if (orig.len === 0) {
+        orig.free();
+        accepted++;
+        continue;
+      }
+      if (sk.wmemQueued + orig.truesize > sk.sndbuf && sk.wmemQueued > 0) {
+        sk.writeBlocked = true;
+        break;
+      }
+      // sk_stream_alloc_skb_wo_data + skb_set_data_part, then kfree_skb(orig)
+      const skb = allocSkbHead({ pool: stack.pool });
+      skb.setDataPart(orig);
+      orig.free();
+      if (skb.headroom() < stack.maxTcpHeader) skb.expandHead(stack.maxTcpHeader - skb.headroom(), 0);
+      skb.headerRelease();
+      skb.ipSummed = 0;
+      skb.cb.fill(0);
+      skb.cb[CB_SEQ] = sk.writeSeq;
+      skb.cb[CB_END_SEQ] = seqAdd(sk.writeSeq, skb.len);
+      skb.cb[CB_FLAGS] = TcpFlags.ACK | CB_FLAG_NO_COALESCE;
+      skb.cb[CB_CHARGE] = skb.truesize;
+      skb.cb[CB_PCSUM] = 0;
+      sk.wmemQueued += skb.truesize;
+      sk.writeSeq = seqAdd(sk.writeSeq, skb.len);
+      sk.writeQueue.enqueueTail(skb);
+      accepted++;
+    }
+    if (accepted === 0 && skbs.length > 0) throw new TcpError('EAGAIN', 'send buffer full', 'sendSkbs');
+    tcpWriteXmit(sk, sockNonagle(sk));
+    return accepted;
+  } finally {
+    stack.releaseSock(sk);
+  }
+}
