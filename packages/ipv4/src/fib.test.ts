@@ -49,6 +49,7 @@ describe('Fib', () => {
           const bestLen = Math.max(-1, ...cands.map((c) => c.len));
           const best = cands.filter((c) => c.len === bestLen);
           const got = fib.lookup(p);
+          expect(got).toBe(fib.lookupSlow(p));
           if (!best.length) expect(got).toBeUndefined();
           else {
             expect(got?.prefixLen).toBe(bestLen);

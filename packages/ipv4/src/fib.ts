@@ -2,12 +2,16 @@
  * Forwarding information base: longest-prefix match (Linux `fib_table_lookup`,
  * `net/ipv4/fib_trie.c`).
  *
- * Representation: one `Map<network, Route[]>` per prefix length (0–32) plus a
- * sorted list of the non-empty lengths. A lookup probes the lengths from longest
- * to shortest and stops at the first hit: at most 33 hash probes, typically a
- * handful (the number of distinct prefix lengths present). That is the
- * "per-prefix-length hash tables" scheme (Waldvogel et al. without the binary
- * search) — simple, allocation-free on lookup and fast for 10⁴–10⁶ routes.
+ * Representation: the routes live in one `Map<network, Route[]>` per prefix
+ * length (0–32) — the authoritative table, used for updates. Lookups use an
+ * index over it: a multibit trie with 8-bit strides (four levels, like the
+ * upper levels of DIR-24-8 / Linux's LC-trie idea of wide nodes). Each node
+ * slot holds the best route among the prefixes that end at that level and
+ * cover the slot (controlled prefix expansion), so a lookup is at most four
+ * array reads, keeping the last hit — allocation-free and independent of the
+ * number of routes. Updates recompute only the slots the changed prefix
+ * covers (at most 256, each from ≤ 8 hash probes). Memory: one 256-slot array
+ * per node (≈ 2 KiB), nodes created on demand.
  *
  * Routes to the same prefix are ordered by metric (lowest wins, Linux
  * `fib_priority`). Every change bumps {@link Fib.genid} so cached dsts can
@@ -61,9 +65,17 @@ export class FibError extends Error {
   }
 }
 
+/** One trie node: best route per slot and (lazily) children. */
+class TrieNode<T> {
+  readonly best: Array<Route<T> | undefined> = new Array<Route<T> | undefined>(256).fill(undefined);
+  child: Array<TrieNode<T> | undefined> | undefined;
+}
+
 /** A routing table with longest-prefix-match lookups. */
 export class Fib<T = unknown> {
   private readonly tables: Array<Map<number, Route<T>[]>> = [];
+  private readonly root = new TrieNode<T>();
+  private defaultRoute: Route<T> | undefined;
   /** Non-empty prefix lengths, longest first. */
   private lengths: number[] = [];
   private count = 0;
@@ -115,6 +127,7 @@ export class Fib<T = unknown> {
     list.splice(i, 0, r);
     this.count++;
     this.genid++;
+    this.reindex(prefix, prefixLen);
     return r;
   }
 
@@ -137,6 +150,7 @@ export class Fib<T = unknown> {
     }
     this.count -= removed;
     this.genid++;
+    this.reindex(prefix >>> 0, prefixLen);
     return removed;
   }
 
@@ -152,15 +166,61 @@ export class Fib<T = unknown> {
    * Allocation-free.
    */
   lookup(dst: Ipv4Addr): Route<T> | undefined {
+    let node: TrieNode<T> | undefined = this.root;
+    let best = this.defaultRoute;
+    let shift = 24;
+    while (node !== undefined) {
+      const idx = (dst >>> shift) & 0xff;
+      const r = node.best[idx];
+      if (r !== undefined) best = r;
+      if (node.child === undefined) break;
+      node = node.child[idx];
+      shift -= 8;
+    }
+    return best;
+  }
+
+  /** Longest-prefix match by probing the per-length tables (the reference the trie is tested against). */
+  lookupSlow(dst: Ipv4Addr): Route<T> | undefined {
     const lengths = this.lengths;
-    const tables = this.tables;
     for (let i = 0; i < lengths.length; i++) {
       const len = lengths[i]!;
       const key = len === 0 ? 0 : (dst & (0xffffffff << (32 - len))) >>> 0;
-      const list = tables[len]!.get(key);
+      const list = this.tables[len]!.get(key);
       if (list !== undefined) return list[0];
     }
     return undefined;
+  }
+
+  /** Recomputes the trie slots covered by (prefix, len) after a change. */
+  private reindex(prefix: number, len: number): void {
+    if (len === 0) {
+      this.defaultRoute = this.tables[0]!.get(0)?.[0];
+      return;
+    }
+    const k = (len - 1) >> 3;
+    let node = this.root;
+    for (let l = 0; l < k; l++) {
+      const idx = (prefix >>> (24 - 8 * l)) & 0xff;
+      node.child ??= new Array<TrieNode<T> | undefined>(256).fill(undefined);
+      node = node.child[idx] ??= new TrieNode<T>();
+    }
+    const shift = 24 - 8 * k;
+    const start = (prefix >>> shift) & 0xff;
+    const span = 1 << (8 * (k + 1) - len);
+    const high = k === 0 ? 0 : prefix & prefixMask(8 * k);
+    for (let sl = start; sl < start + span; sl++) {
+      const addr = (high | (sl << shift)) >>> 0;
+      let best: Route<T> | undefined;
+      for (let l = 8 * (k + 1); l > 8 * k; l--) {
+        const list = this.tables[l]!.get((addr & prefixMask(l)) >>> 0);
+        if (list !== undefined) {
+          best = list[0];
+          break;
+        }
+      }
+      node.best[sl] = best;
+    }
   }
 
   /** Iterates all routes (longest prefixes first). */

@@ -55,7 +55,7 @@ describe('ipRcv', () => {
     expect(h.ipMib.InHdrErrors).toBe(1);
     const v6 = good.slice(); v6[0] = 0x65; send(v6);
     expect(h.ipMib.InHdrErrors).toBe(2);
-    const bad = good.slice(); bad[10] ^= 1; send(bad);
+    const bad = good.slice(); bad[10] = bad[10]! ^ 1; send(bad);
     expect([h.ipMib.InHdrErrors, h.ipMib.InCsumErrors]).toEqual([3, 1]);
     send(good.slice(0, 22));
     expect(h.ipMib.InTruncatedPkts).toBe(1);

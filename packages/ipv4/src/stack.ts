@@ -23,6 +23,7 @@ import type { SkBuff } from '@netlayers/skbuff';
 import { IpDefrag, type DefragOptions } from './defrag.js';
 import { DEFAULT_FEATURES, type DeviceFeatures, type LinkDevice } from './device.js';
 import { Fib, type Route, type RouteSpec } from './fib.js';
+import type { DstEntry } from './route.js';
 import { NeighTable, type NeighParams } from './neighbour.js';
 import { Netfilter } from './netfilter.js';
 import { ArpMib, IcmpMib, IpMib, UdpMib } from './snmp.js';
@@ -204,6 +205,8 @@ export class Stack {
   private readonly protos: Array<InetProtocol | undefined> = new Array(256).fill(undefined);
   private readonly localAddrs = new Map<Ipv4Addr, Interface>();
   private readonly pmtu = new Map<Ipv4Addr, PmtuEntry>();
+  /** @internal input dsts of local addresses, validated by genid. */
+  readonly localDstCache = new Map<Ipv4Addr, DstEntry>();
   /** @internal generation of route-affecting state besides the FIB (PMTU, addresses). */
   extraGen = 0;
   private readonly backlog: Array<[SkBuff, Interface | undefined]> = [];
