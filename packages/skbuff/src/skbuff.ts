@@ -207,11 +207,16 @@ export class SkBuff {
     return this.cloned && this._sh !== null && this._sh.dataref !== 1;
   }
 
-  /** The header area is shared with a reference that did not release it (`skb_header_cloned`). */
+  /**
+   * Writing in front of `data` (a `push`) would touch bytes another reference may
+   * use (`skb_header_cloned`): the data is shared and either another reference has
+   * not released its header (`headerRelease`), or this one has, or the bytes in
+   * front of `data` are payload of a header-released reference.
+   */
   headerCloned(): boolean {
     const sh = this._sh;
     if (!this.cloned || sh === null || sh.dataref === 1) return false;
-    return sh.dataref - sh.payloadRefs !== 1;
+    return sh.dataref - sh.payloadRefs !== 1 || this.nohdr || this.data > sh.hdrLimit;
   }
 
   /** The head has more than one user (`skb_shared`). */
@@ -400,8 +405,7 @@ export class SkBuff {
     this.need();
     if (badInt(n)) skbThrow('SKB_RANGE', `push(${n})`);
     if (this.data - n < this.head) skbThrow('SKB_UNDER', `push(${n}) before head (headroom ${this.data - this.head})`);
-    const sh = this._sh!;
-    if (this.cloned && sh.dataref !== 1 && (this.nohdr || this.headerCloned() || this.data > sh.hdrLimit)) {
+    if (this.headerCloned()) {
       skbThrow('SKB_SHARED', `push(${n}) into a shared header area (cowHead first)`);
     }
   }
@@ -923,10 +927,7 @@ export class SkBuff {
     this.need();
     if (badInt(headroom)) skbThrow('SKB_RANGE', `cowHead(${headroom})`);
     const delta = Math.max(0, headroom - (this.data - this.head));
-    const sh = this._sh!;
-    if (delta > 0 || this.headerCloned() || (this.isCloned() && (this.nohdr || this.data > sh.hdrLimit))) {
-      this.expandHead(delta, 0);
-    }
+    if (delta > 0 || this.headerCloned()) this.expandHead(delta, 0);
   }
 
   /**

@@ -73,7 +73,7 @@ export function checkSkbAgainstModel(skb: SkBuff, m: SkbModel, checksums = true,
   eq('fragList.length', skb.fragList.length, m.fragList.length);
   eq('dataref', skb.dataref, m.group.refs);
   eq('isCloned', skb.isCloned(), m.shared);
-  eq('headerCloned', skb.headerCloned(), m.shared && m.headerCloned);
+  eq('headerCloned', skb.headerCloned(), m.headerCloned);
   eq('nohdr', skb.nohdr, m.nohdr);
   let paged = 0;
   skb.frags.forEach((f, i) => {

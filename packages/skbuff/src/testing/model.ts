@@ -72,9 +72,11 @@ export class SkbModel {
   get shared(): boolean {
     return this.group.refs > 1;
   }
-  /** `headerCloned()` */
+  /** `headerCloned()`: a push would write bytes another reference may use */
   get headerCloned(): boolean {
-    return this.group.refs - this.group.payload !== 1;
+    return (
+      this.shared && (this.group.refs - this.group.payload !== 1 || this.nohdr || this.headroom > this.group.hdrLimit)
+    );
   }
   /** All packet bytes in order. */
   bytes(): number[] {
@@ -115,7 +117,7 @@ export class SkbModel {
   /** `push(n)` filled with `bytes` */
   push(bytes: ArrayLike<number>): SkbErrorCode | null {
     if (bytes.length > this.headroom) return 'SKB_UNDER';
-    if (this.shared && (this.nohdr || this.headerCloned || this.headroom > this.group.hdrLimit)) return 'SKB_SHARED';
+    if (this.headerCloned) return 'SKB_SHARED';
     this.headroom -= bytes.length;
     this.linear.unshift(...Array.from(bytes));
     return null;
@@ -270,12 +272,7 @@ export class SkbModel {
   /** `cowHead(headroom)` */
   cowHead(headroom: number): void {
     const delta = Math.max(0, headroom - this.headroom);
-    if (
-      delta > 0 ||
-      (this.shared && (this.headerCloned || this.nohdr || this.headroom > this.group.hdrLimit))
-    ) {
-      this.expandHead(delta, 0);
-    }
+    if (delta > 0 || this.headerCloned) this.expandHead(delta, 0);
   }
 
   /** `unshare()` */
