@@ -6,7 +6,7 @@ import {
 } from '../testing/index.js';
 import {
   ArpPacket, ArpRepr, EthernetFrame, EthernetRepr, IcmpPacket, IcmpRepr, Ipv4Packet, Ipv4Repr, ParseError,
-  UdpPacket, UdpRepr, ipv4, ipv4ToString, mac, macToString, parseIpv4Options, checksumReplace16, sum16, checksum16,
+  UdpPacket, UdpRepr, ipv4, ipv4ToString, mac, macToString, parseIpv4Options, checksumReplace16, sum16, checksum16, fold16,
 } from '../index.js';
 
 const RUNS = { numRuns: 300 };
@@ -117,6 +117,21 @@ describe('arbitrary bytes never throw anything but ParseError', () => {
       b[bit >>> 3]! ^= 1 << (bit & 7);
       expect(() => Ipv4Repr.parse(Ipv4Packet.checked(b))).toThrow(ParseError);
     }), RUNS);
+  });
+});
+
+describe('checksum', () => {
+  it('sum16/fold16 equal a naive RFC 1071 sum for any offset, length and initial sum', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 1200 }), fc.nat(7), fc.nat(0xfffff), (b, off0, init) => {
+      const off = Math.min(off0, b.length);
+      const len = b.length - off;
+      let s = init;
+      for (let i = 0; i < len; i += 2) s += (b[off + i]! << 8) | (i + 1 < len ? b[off + i + 1]! : 0);
+      while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 0x10000);
+      const got = fold16(sum16(b, off, len, init));
+      // 0 and 0xffff are the same one's-complement value.
+      expect(got % 0xffff).toBe(s % 0xffff);
+    }), { numRuns: 500 });
   });
 });
 
