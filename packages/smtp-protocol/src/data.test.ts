@@ -179,3 +179,52 @@ describe('fast-check: DATA scanner', () => {
     );
   });
 });
+
+describe('SIMD LF-list path vs native indexOf path', () => {
+  const token = fc.constantFrom('abc', 'x'.repeat(70), '\r\n', '\r\n', '\r\n', '.', '..', '\n', '\r', ' ', 'y'.repeat(300));
+  const longInput = fc.array(token, { minLength: 20, maxLength: 120 }).map((ts) => b(ts.join('')));
+
+  it('fast-check: one big chunk (SIMD, ≥ 512 octets) and 97-octet chunks (indexOf) agree', () => {
+    fc.assert(
+      fc.property(longInput, fc.boolean(), (input, strict) => {
+        const opts: DataScannerOptions = strict ? { maxLineLength: 200 } : { bareNewline: 'allow', maxLineLength: Infinity };
+        const whole = scanSplit(input, [], opts);
+        const cuts = Array.from({ length: Math.floor(input.length / 97) }, (_, i) => (i + 1) * 97);
+        const small = scanSplit(input, cuts, opts);
+        expect(small.end).toBe(whole.end);
+        expect(small.error).toBe(whole.error);
+        if (whole.error === undefined) expect([...small.content]).toEqual([...whole.content]);
+        if (!strict) expect(whole.end).toBe(findEndOfData(input));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('events exactly at the 64 KiB window boundaries are handled', () => {
+    const W = 65536;
+    const cases: Array<[string, number]> = [
+      ['\r\n', W - 1], // CR last octet of window 1, LF first of window 2
+      ['\r\n.\r\n', W - 2], // terminator across the boundary
+      ['\r\n..x\r\n', W - 2], // stuffed dot at the start of window 2
+      ['a\nb', W - 1], // bare LF at the boundary
+      ['a\rb', W - 1], // bare CR at the boundary
+    ];
+    for (const [ev, at] of cases) {
+      const text = new Uint8Array(3 * W).fill(0x61);
+      for (let i = 70; i < text.length; i += 72) {
+        text[i] = 13;
+        text[i + 1] = 10;
+      }
+      text.set(b(ev), at);
+      const tail = b('\r\n.\r\n');
+      const input = new Uint8Array(text.length + tail.length);
+      input.set(text);
+      input.set(tail, text.length);
+      const whole = scanSplit(input, [], { maxLineLength: Infinity });
+      const cuts = Array.from({ length: Math.floor(input.length / 500) }, (_, i) => (i + 1) * 500);
+      const small = scanSplit(input, cuts, { maxLineLength: Infinity });
+      expect([whole.end, whole.error], JSON.stringify(ev)).toEqual([small.end, small.error]);
+      if (whole.error === undefined) expect(whole.content.length).toBe(small.content.length);
+    }
+  });
+});

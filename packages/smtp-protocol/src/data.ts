@@ -32,7 +32,16 @@
  * @module
  */
 import { SmtpDataError } from './errors.js';
-import { indexOfSeq, searchable, toChunks } from './bytes.js';
+import { indexOfSeq, searchable, toChunks, type ByteSearch } from './bytes.js';
+import { createLfScanner, LF_WINDOW } from './simd.js';
+
+/** Chunks shorter than this are scanned with native indexOf (SIMD setup not worth it). */
+const SIMD_MIN = 512;
+
+interface Cursor {
+  p: number;
+  run: number;
+}
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -83,8 +92,8 @@ export class DataScanner {
   size = 0;
   /** Total input octets consumed (wire size, including stuffed dots and terminator). */
   wireSize = 0;
-  /** First policy violation, if any (content emission stopped there). */
-  error: SmtpDataError | undefined;
+  private sawBare = false;
+  private sawLong = false;
   /** True once the terminator was seen. */
   done = false;
 
@@ -94,28 +103,38 @@ export class DataScanner {
     this.rejectBare = (opts.bareNewline ?? 'reject') === 'reject';
   }
 
-  private fail(e: SmtpDataError): void {
-    if (this.error === undefined) this.error = e;
+  /** True once any policy was violated: content is no longer emitted. */
+  get failed(): boolean {
+    return this.sawBare || this.sawLong || this.size > this.maxSize;
+  }
+
+  /**
+   * The policy violation to report, if any. Every policy is evaluated over the
+   * whole message (scanning continues to the terminator), so the result does
+   * not depend on how the input was chunked; when several apply the priority
+   * is bare CR/LF, then size, then line length.
+   */
+  get error(): SmtpDataError | undefined {
+    if (this.sawBare) return new SmtpDataError('ERR_SMTP_BARE_NEWLINE', 'Bare CR or LF in message data (RFC 5321 §2.3.8)');
+    if (this.size > this.maxSize) return new SmtpDataError('ERR_SMTP_SIZE', 'Message size exceeds fixed maximum message size');
+    if (this.sawLong) return new SmtpDataError('ERR_SMTP_TEXT_LINE_TOO_LONG', 'Line too long');
+    return undefined;
   }
 
   private emit(chunk: Uint8Array, start: number, end: number, out: Uint8Array[]): void {
-    if (end <= start || this.error !== undefined) return;
+    if (end <= start) return;
     const n = end - start;
-    if (this.size + n > this.maxSize) {
-      this.size += n;
-      this.fail(new SmtpDataError('ERR_SMTP_SIZE', 'Message size exceeds fixed maximum message size'));
-      return;
-    }
-    this.size += n;
-    out.push(start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end));
+    const ok = !this.failed;
+    this.size += n; // counted even after a violation (RFC 1870 size is a property of the message)
+    if (ok && this.size <= this.maxSize) out.push(start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end));
   }
 
-  private bare(what: string): void {
-    if (this.rejectBare) this.fail(new SmtpDataError('ERR_SMTP_BARE_NEWLINE', `Bare ${what} in message data (RFC 5321 §2.3.8)`));
+  private bare(): void {
+    if (this.rejectBare) this.sawBare = true;
   }
 
   private tooLong(): void {
-    this.fail(new SmtpDataError('ERR_SMTP_TEXT_LINE_TOO_LONG', 'Line too long'));
+    this.sawLong = true;
   }
 
   /**
@@ -125,106 +144,169 @@ export class DataScanner {
   scan(chunk: Uint8Array, out: Uint8Array[]): ScanResult {
     if (this.done) return { consumed: 0, done: true };
     const n = chunk.length;
-    const s = searchable(chunk);
-    let p = 0;
-    let run = 0; // start of the current content run
-    let cr = -2; // cached position of the next CR at/after p (-1 = none), -2 = unknown
-    while (p < n) {
-      switch (this.st) {
-        case St.LineStart: {
-          if (chunk[p] === DOT) {
-            this.emit(chunk, run, p, out);
-            p++;
-            run = p;
-            this.st = St.Dot;
-            continue;
-          }
-          this.st = St.InLine;
-          this.lineLen = 0;
-          break;
+    const simd = n >= SIMD_MIN ? createLfScanner() : undefined;
+    const st: Cursor = { p: 0, run: 0 };
+    if (simd === undefined) {
+      const r = this.scanWindow(chunk, 0, n, searchable(chunk), undefined, 0, false, st, out);
+      if (r >= 0) return this.finishDone(r);
+    } else {
+      for (let w0 = 0; w0 < n; w0 += LF_WINDOW) {
+        const w1 = Math.min(n, w0 + LF_WINDOW);
+        const count = simd.scan(chunk, w0, w1);
+        const pos = simd.positions;
+        // The window is CR-clean when every CR sits right before an LF of the
+        // window or is its last octet (settled by St.Cr): then no per-line CR
+        // search is needed.
+        let expected = chunk[w1 - 1] === CR ? 1 : 0;
+        for (let k = 0; k < count; k++) {
+          const j = w0 + pos[k]!;
+          if (j > w0 && chunk[j - 1] === CR) expected++;
         }
-        case St.Dot: {
-          if (chunk[p] === CR) {
-            this.st = St.DotCr;
-            p++;
-            run = p; // the CR is not content if LF follows; if not, it is a bare CR (error)
-            continue;
-          }
-          // stuffed line: the dot is removed and not counted (RFC 5321 §4.5.3.1.6)
-          this.st = St.InLine;
-          this.lineLen = 0;
-          break;
-        }
-        case St.DotCr: {
-          if (chunk[p] === LF) {
-            p++;
-            this.done = true;
-            this.wireSize += p;
-            return { consumed: p, done: true };
-          }
-          // ".<CR>x": a bare CR. With 'allow' keep the CR as content of a stuffed line.
-          this.bare('CR');
-          if (!this.rejectBare) {
-            // the CR belongs to the line: emit it from a constant so the view stays exact
-            this.emitConst(CR_BYTES, out);
-          }
-          this.st = St.InLine;
-          this.lineLen = 1;
-          break;
-        }
-        case St.Cr: {
-          if (chunk[p] === LF) {
-            p++;
-            if (++this.lineLen > this.maxLine) this.tooLong();
-            this.st = St.LineStart;
-            continue;
-          }
-          this.bare('CR');
-          this.st = St.InLine;
-          break;
-        }
-        case St.InLine: {
-          const lf = s.indexOf(LF, p);
-          const end = lf < 0 ? n : lf;
-          if (this.rejectBare && this.error === undefined) {
-            // A CR is allowed only right before the LF (or as the last byte of
-            // the chunk, settled by St.Cr with the next chunk).
-            if (cr === -2 || (cr >= 0 && cr < p)) cr = s.indexOf(CR, p);
-            if (cr >= 0 && cr < end - 1) this.bare('CR');
-          }
-          if (lf < 0) {
-            this.lineLen += n - p;
-            if (this.lineLen > this.maxLine) this.tooLong();
-            if (chunk[n - 1] === CR) this.st = St.Cr;
-            p = n;
-            break;
-          }
-          this.lineLen += lf + 1 - p;
-          if (lf > p && chunk[lf - 1] === CR) {
-            if (this.lineLen > this.maxLine) this.tooLong();
-            this.st = St.LineStart;
-          } else {
-            // bare LF: not a line end (RFC 5321 §2.3.8); content of the same line
-            this.bare('LF');
-          }
-          p = lf + 1;
-          break;
-        }
+        const crClean = simd.crCount === expected;
+        const r = this.scanWindow(chunk, w0, w1, crClean ? undefined : searchable(chunk), pos, count, crClean, st, out);
+        if (r >= 0) return this.finishDone(r);
       }
     }
-    this.emit(chunk, run, n, out);
+    this.emit(chunk, st.run, n, out);
     this.wireSize += n;
     return { consumed: n, done: false };
   }
 
-  private emitConst(b: Uint8Array, out: Uint8Array[]): void {
-    if (this.error !== undefined) return;
-    this.size += b.length;
-    if (this.size > this.maxSize) {
-      this.fail(new SmtpDataError('ERR_SMTP_SIZE', 'Message size exceeds fixed maximum message size'));
-      return;
+  private finishDone(p: number): ScanResult {
+    this.done = true;
+    this.wireSize += p;
+    return { consumed: p, done: true };
+  }
+
+  /**
+   * Runs the state machine over `chunk[w0, w1)`. LFs come from `pos` (SIMD
+   * list, offsets relative to `w0`) or from native `indexOf` on `s`. When
+   * `crClean`, no CR search is made. Returns the offset after the terminator,
+   * or -1 when the window was consumed.
+   */
+  private scanWindow(
+    chunk: Uint8Array,
+    w0: number,
+    w1: number,
+    s: ByteSearch | undefined,
+    pos: Uint32Array | undefined,
+    count: number,
+    crClean: boolean,
+    cur: Cursor,
+    out: Uint8Array[],
+  ): number {
+    let p = cur.p;
+    let run = cur.run;
+    let k = 0; // cursor into pos
+    let cr = -2; // cached position of the next CR at/after p (-1 = none), -2 = unknown
+    const maxLine = this.maxLine;
+    const checkCr = this.rejectBare && !crClean;
+    try {
+      while (p < w1) {
+        switch (this.st) {
+          case St.LineStart: {
+            if (pos !== undefined && !checkCr) {
+              // Fast path: skip whole well-formed lines using the LF list.
+              while (k < count && w0 + pos[k]! < p) k++;
+              while (k < count) {
+                if (chunk[p] === DOT) break;
+                const lf = w0 + pos[k]!;
+                if (lf === p || chunk[lf - 1] !== CR || lf + 1 - p > maxLine) break;
+                p = lf + 1;
+                k++;
+              }
+              if (p >= w1) continue;
+            }
+            if (chunk[p] === DOT) {
+              this.emit(chunk, run, p, out);
+              p++;
+              run = p;
+              this.st = St.Dot;
+              continue;
+            }
+            this.st = St.InLine;
+            this.lineLen = 0;
+            break;
+          }
+          case St.Dot: {
+            if (chunk[p] === CR) {
+              this.st = St.DotCr;
+              p++;
+              run = p; // the CR is not content if LF follows; if not, it is a bare CR (error)
+              continue;
+            }
+            // stuffed line: the dot is removed and not counted (RFC 5321 §4.5.3.1.6)
+            this.st = St.InLine;
+            this.lineLen = 0;
+            break;
+          }
+          case St.DotCr: {
+            if (chunk[p] === LF) return p + 1;
+            // ".<CR>x": a bare CR. With 'allow' keep the CR as content of a stuffed line.
+            this.bare();
+            if (!this.rejectBare) this.emitConst(CR_BYTES, out);
+            this.st = St.InLine;
+            this.lineLen = 1;
+            break;
+          }
+          case St.Cr: {
+            if (chunk[p] === LF) {
+              p++;
+              if (++this.lineLen > maxLine) this.tooLong();
+              this.st = St.LineStart;
+              continue;
+            }
+            this.bare();
+            this.st = St.InLine;
+            break;
+          }
+          case St.InLine: {
+            let lf: number;
+            if (pos !== undefined) {
+              while (k < count && w0 + pos[k]! < p) k++;
+              lf = k < count ? w0 + pos[k]! : -1;
+            } else {
+              lf = s!.indexOf(LF, p);
+              if (lf >= w1) lf = -1;
+            }
+            const end = lf < 0 ? w1 : lf;
+            if (checkCr) {
+              // A CR is allowed only right before the LF (or as the last octet
+              // of the window, settled by St.Cr).
+              if (cr === -2 || (cr >= 0 && cr < p)) cr = s!.indexOf(CR, p);
+              if (cr >= 0 && cr < end - 1) this.bare();
+            }
+            if (lf < 0) {
+              this.lineLen += w1 - p;
+              if (this.lineLen > maxLine) this.tooLong();
+              if (chunk[w1 - 1] === CR) this.st = St.Cr;
+              p = w1;
+              break;
+            }
+            this.lineLen += lf + 1 - p;
+            if (this.lineLen > maxLine) this.tooLong();
+            if (lf > p && chunk[lf - 1] === CR) {
+              this.st = St.LineStart;
+            } else {
+              // bare LF: not a line end (RFC 5321 §2.3.8); content of the same line
+              this.bare();
+            }
+            p = lf + 1;
+            break;
+          }
+        }
+      }
+      return -1;
+    } finally {
+      cur.p = p;
+      cur.run = run;
     }
-    out.push(b);
+  }
+
+  private emitConst(b: Uint8Array, out: Uint8Array[]): void {
+    const ok = !this.failed;
+    this.size += b.length;
+    if (ok && this.size <= this.maxSize) out.push(b);
   }
 }
 

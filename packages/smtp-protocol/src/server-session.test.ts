@@ -3,7 +3,7 @@ import { ServerHarness, b, s, tick } from './test-harness.js';
 import { reject, type ServerHooks } from './server-session.js';
 import type { IncomingMessage } from './message.js';
 
-function collect(store: string[]): ServerHooks['onData'] {
+function collect(store: string[]): NonNullable<ServerHooks['onData']> {
   return async (m: IncomingMessage) => {
     store.push(s(await m.bytes()));
   };
