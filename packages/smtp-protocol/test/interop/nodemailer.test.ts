@@ -2,6 +2,7 @@
 // - nodemailer's SMTP client -> our createServer;
 // - our client (sendMail / sendMailDetailed) -> nodemailer's smtp-server.
 import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmtpError, SmtpReplyError, reject, sendMail, sendMailDetailed } from '../../src/index.js';
 import { HOST, startNodemailerServer, startOurServer } from './helpers.js';
@@ -11,7 +12,7 @@ const TIMEOUTS = { greeting: 5000, command: 5000, mail: 5000, rcpt: 5000, dataIn
 
 describe('nodemailer client -> createServer', () => {
   let ours: OurServer;
-  const transports: nodemailer.Transporter[] = [];
+  const transports: Transporter[] = [];
   const transport = () => {
     const t = nodemailer.createTransport({
       host: HOST,

@@ -45,6 +45,7 @@ export async function runSmtpConformance(options: SmtpConformanceOptions): Promi
     throw new RangeError(`runSmtpConformance: port must be an integer in 1..65535, got ${options.port}`);
   }
   const opts = resolveOptions(options);
+  const deadline = Date.now() + (options.totalTimeoutMs ?? Number.POSITIVE_INFINITY);
   const target = `${opts.host}:${opts.port}`;
   const items: ConformanceItem[] = [];
   const allReplies: ProbeReply[] = [];
@@ -60,7 +61,6 @@ export async function runSmtpConformance(options: SmtpConformanceOptions): Promi
     return summarize(target, items);
   }
 
-  const deadline = Date.now() + (options.totalTimeoutMs ?? Number.POSITIVE_INFINITY);
   for (const s of selected) {
     if (Date.now() >= deadline) {
       push({ id: s.id, section: s.section, title: s.title, status: 'skip', detail: `not run: totalTimeoutMs (${options.totalTimeoutMs} ms) reached` });
