@@ -67,7 +67,7 @@ export function ipRcv(stack: Stack, skb: SkBuff, iface: Interface | undefined): 
   skb.dev = iface ?? null;
   if (stack.netfilter.active(NfHook.PRE_ROUTING)) {
     const v = stack.netfilter.run(NfHook.PRE_ROUTING, skb, iface, undefined);
-    if (v === NfVerdict.DROP) return void skb.free();
+    if (v === NfVerdict.DROP) return void (stack.ipMib.InDiscards++, skb.free());
     if (v === NfVerdict.STOLEN) return;
   }
   ipRcvFinish(stack, skb, iface);
@@ -136,7 +136,7 @@ export function ipLocalDeliver(stack: Stack, skb: SkBuff, dst: DstEntry, iface: 
   }
   if (stack.netfilter.active(NfHook.LOCAL_IN)) {
     const v = stack.netfilter.run(NfHook.LOCAL_IN, skb, iface, undefined);
-    if (v === NfVerdict.DROP) return void skb.free();
+    if (v === NfVerdict.DROP) return void (stack.ipMib.InDiscards++, skb.free());
     if (v === NfVerdict.STOLEN) return;
   }
   ipLocalDeliverFinish(stack, skb, dst);
@@ -209,7 +209,7 @@ export function ipForward(stack: Stack, skb: SkBuff, dst: DstEntry, iface: Inter
   skb.cbRef = dst;
   if (stack.netfilter.active(NfHook.FORWARD)) {
     const v = stack.netfilter.run(NfHook.FORWARD, skb, iface, dst.iface);
-    if (v === NfVerdict.DROP) return void skb.free();
+    if (v === NfVerdict.DROP) return void (stack.ipMib.InDiscards++, skb.free());
     if (v === NfVerdict.STOLEN) return;
   }
   ipForwardFinish(stack, skb, dst);

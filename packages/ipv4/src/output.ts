@@ -143,6 +143,7 @@ export function ipLocalOut(stack: Stack, skb: SkBuff, dst: DstEntry): XmitStatus
   if (stack.netfilter.active(NfHook.LOCAL_OUT)) {
     const v = stack.netfilter.run(NfHook.LOCAL_OUT, skb, undefined, dst.iface);
     if (v === NfVerdict.DROP) {
+      stack.ipMib.OutDiscards++;
       skb.free();
       return 'EPERM';
     }
@@ -164,6 +165,7 @@ export function ipOutput(stack: Stack, skb: SkBuff, dst: DstEntry): XmitStatus {
   if (stack.netfilter.active(NfHook.POST_ROUTING)) {
     const v = stack.netfilter.run(NfHook.POST_ROUTING, skb, undefined, dst.iface);
     if (v === NfVerdict.DROP) {
+      stack.ipMib.OutDiscards++;
       skb.free();
       return 'EPERM';
     }
