@@ -616,7 +616,7 @@ export class SkBuff {
     const eat = this.tail + delta - this.end;
     if (eat > 0 || this._sh!.dataref !== 1) this.expandHead(0, eat > 0 ? eat + slack : 0);
     const sh = this._sh!;
-    this.copyBits(this.tail - this.data, this.buf, delta, this.tail);
+    this.copyOut(this.tail - this.data, this.buf, delta, this.tail);
     let left = delta;
     const frags = sh.frags;
     let i = 0;
@@ -685,10 +685,53 @@ export class SkBuff {
     if (badInt(offset) || badInt(len) || badInt(dstOff) || offset + len > this.len || dstOff + len > dst.length) {
       skbThrow('SKB_RANGE', `copyBits(${offset}, len ${len}) of a ${this.len}-byte skb into ${dst.length} bytes at ${dstOff}`);
     }
-    this.walk(offset, len, (b, s, e) => {
-      dst.set(b.subarray(s, e), dstOff);
-      dstOff += e - s;
-    });
+    this.copyOut(offset, dst, len, dstOff);
+  }
+
+  /** copyBits without argument checks or closures (the hot path of readers). */
+  private copyOut(offset: number, dst: Uint8Array, len: number, dstOff: number): void {
+    const headlen = this.tail - this.data;
+    if (offset < headlen) {
+      const n = Math.min(headlen - offset, len);
+      const s = this.data + offset;
+      if (n < 16) for (let i = 0; i < n; i++) dst[dstOff + i] = this.buf[s + i]!;
+      else dst.set(this.buf.subarray(s, s + n), dstOff);
+      len -= n;
+      if (len === 0) return;
+      dstOff += n;
+      offset = headlen;
+    }
+    const sh = this._sh!;
+    let pos = headlen;
+    const frags = sh.frags;
+    for (let i = 0; i < frags.length; i++) {
+      const f = frags[i]!;
+      const fend = pos + f.size;
+      if (offset < fend) {
+        const s = f.off + offset - pos;
+        const n = Math.min(fend - offset, len);
+        dst.set(f.page.bytes.subarray(s, s + n), dstOff);
+        len -= n;
+        if (len === 0) return;
+        dstOff += n;
+        offset = fend;
+      }
+      pos = fend;
+    }
+    const fl = sh.fragList;
+    for (let j = 0; j < fl.length; j++) {
+      const c = fl[j]!;
+      const cend = pos + c.len;
+      if (offset < cend) {
+        const n = Math.min(cend - offset, len);
+        c.copyOut(offset - pos, dst, n, dstOff);
+        len -= n;
+        if (len === 0) return;
+        dstOff += n;
+        offset = cend;
+      }
+      pos = cend;
+    }
   }
 
   /**
@@ -1092,7 +1135,8 @@ export class SkBuff {
     this.macHeader = -1;
     this.networkHeader = -1;
     this.transportHeader = -1;
-    this.cb.fill(0);
+    const cb = this.cb;
+    for (let i = 0; i < SKB_CB_SLOTS; i++) cb[i] = 0;
     this.cbRef = null;
     this.protocol = 0;
     this.dev = null;
@@ -1125,7 +1169,9 @@ export class SkBuff {
     n.csum = this.csum;
     n.csumStart = this.ipSummed === IpSummed.PARTIAL ? this.csumStart + delta : this.csumStart;
     n.csumOffset = this.csumOffset;
-    n.cb.set(this.cb);
+    const a = this.cb;
+    const b = n.cb;
+    for (let i = 0; i < SKB_CB_SLOTS; i++) b[i] = a[i]!;
     n.cbRef = this.cbRef;
     n.macHeader = this.macHeader >= 0 ? this.macHeader + delta : -1;
     n.networkHeader = this.networkHeader >= 0 ? this.networkHeader + delta : -1;
