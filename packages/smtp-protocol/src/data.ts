@@ -157,11 +157,7 @@ export class DataScanner {
         // The window is CR-clean when every CR sits right before an LF of the
         // window or is its last octet (settled by St.Cr): then no per-line CR
         // search is needed.
-        let expected = chunk[w1 - 1] === CR ? 1 : 0;
-        for (let k = 0; k < count; k++) {
-          const j = w0 + pos[k]!;
-          if (j > w0 && chunk[j - 1] === CR) expected++;
-        }
+        const expected = simd.crlfCount + (chunk[w1 - 1] === CR ? 1 : 0);
         const crClean = simd.crCount === expected;
         const r = this.scanWindow(chunk, w0, w1, crClean ? undefined : searchable(chunk), pos, count, crClean, st, out);
         if (r >= 0) return this.finishDone(r);
