@@ -283,6 +283,7 @@ export class ServerSession {
   private bdatFailed: SmtpResponse | undefined;
   private timer: TimerHandle | undefined;
   private deadline: number | undefined;
+  private timerDue = 0;
   private paused = false;
   private dropInput = false;
   private closing = false;
@@ -446,18 +447,42 @@ export class ServerSession {
     this.dataHook = undefined;
   }
 
+  /**
+   * (Re)starts the inactivity timeout. Lazy: the timer service is touched only
+   * when no timer is pending or the new deadline is earlier; a timer that
+   * fires before the (moved) deadline re-arms itself for the remainder. So a
+   * busy connection costs one timer per timeout period, not one per packet.
+   */
   private armTimer(): void {
-    this.cancelTimer();
-    if (this._state === 'Closed' || this.blocked > 0) return;
+    if (this._state === 'Closed' || this.blocked > 0) {
+      this.cancelTimer();
+      return;
+    }
     const ms = this.mode === 'command' ? this.tCommand : this.tData;
-    this.deadline = this.o.timers.now() + ms;
-    this.timer = this.o.timers.setTimeout(() => this.onTimeout(), ms);
+    const now = this.o.timers.now();
+    this.deadline = now + ms;
+    if (this.timer !== undefined && this.timer.active && this.timerDue <= this.deadline) return;
+    this.timer?.cancel();
+    this.timerDue = this.deadline;
+    this.timer = this.o.timers.setTimeout(() => this.onTimer(), ms);
   }
 
   private cancelTimer(): void {
     this.timer?.cancel();
     this.timer = undefined;
     this.deadline = undefined;
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    if (this._state === 'Closed' || this.deadline === undefined) return;
+    const left = this.deadline - this.o.timers.now();
+    if (left > 0) {
+      this.timerDue = this.deadline;
+      this.timer = this.o.timers.setTimeout(() => this.onTimer(), left);
+      return;
+    }
+    this.onTimeout();
   }
 
   private onTimeout(): void {
