@@ -169,7 +169,7 @@ export function icmpSend(stack: Stack, skbIn: SkBuff, type: number, code: number
   writeU16(ob, o + 2, 0);
   writeU16(ob, o + 4, type === IcmpType.PARAMETER_PROB ? (info & 0xff) << 8 : 0);
   writeU16(ob, o + 6, type === IcmpType.DEST_UNREACH && code === IcmpUnreachCode.FRAG_NEEDED ? info & 0xffff : 0);
-  copyFromNetworkHeader(skbIn, ob, o + ICMP_HEADER_LEN, qlen, ihl);
+  copyFromNetworkHeader(skbIn, ob, o + ICMP_HEADER_LEN, qlen);
   writeU16(ob, o + 2, checksum16(sum16(ob, o, ICMP_HEADER_LEN + qlen)));
   skb.resetTransportHeader();
   // Source: the address the offending datagram was sent to when it is ours,
@@ -195,7 +195,7 @@ function peekByte(skb: SkBuff, off: number): number | undefined {
 }
 
 /** Copies `len` bytes starting at the network header (which may precede `data`). */
-function copyFromNetworkHeader(skb: SkBuff, dst: Uint8Array, dstOff: number, len: number, ihl: number): void {
+function copyFromNetworkHeader(skb: SkBuff, dst: Uint8Array, dstOff: number, len: number): void {
   const nh = skb.networkHeader;
   const rel = nh - skb.data;
   if (rel >= 0) {
@@ -206,7 +206,6 @@ function copyFromNetworkHeader(skb: SkBuff, dst: Uint8Array, dstOff: number, len
   const before = Math.min(len, -rel);
   dst.set(skb.buf.subarray(nh, nh + before), dstOff);
   if (len > before) skb.copyBits(0, dst, Math.min(len - before, skb.len), dstOff + before);
-  void ihl;
 }
 
 function rateAllow(stack: Stack): boolean {
