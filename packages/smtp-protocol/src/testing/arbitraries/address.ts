@@ -250,7 +250,6 @@ export type InvalidPathKind =
   | 'no-at'
   | 'local-too-long'
   | 'path-too-long'
-  | 'label-too-long'
   | 'double-dot'
   | 'leading-dot'
   | 'unquoted-space'
@@ -260,7 +259,8 @@ export type InvalidPathKind =
 
 /**
  * Paths that a conforming server must reject (501/553 on MAIL or RCPT),
- * labelled with what is wrong with them.
+ * labelled with what is wrong with them. (A DNS label over 63 octets is not
+ * in this list: RFC 5321's `sub-domain` grammar does not bound it.)
  */
 export function invalidPathArb(): fc.Arbitrary<{ readonly kind: InvalidPathKind; readonly path: string }> {
   const ok = mailboxPartsArb({ quoted: false, addressLiterals: false, edgeLengths: false });
@@ -274,7 +274,6 @@ export function invalidPathArb(): fc.Arbitrary<{ readonly kind: InvalidPathKind;
       'path-too-long',
       fc.integer({ min: 0, max: 60 }).map((extra) => `<${'l'.repeat(64)}@${'d'.repeat(60)}.${'e'.repeat(60)}.${'f'.repeat(60)}.${'g'.repeat(7 + extra)}.com>`),
     ),
-    mk('label-too-long', fc.integer({ min: 64, max: 80 }).map((n) => `<a@${'x'.repeat(n)}.example>`)),
     mk('double-dot', fc.tuple(atom, atom).map(([a, b]) => `<${a}..${b}@example.com>`)),
     mk('leading-dot', atom.map((a) => `<.${a}@example.com>`)),
     mk('unquoted-space', fc.tuple(atom, atom).map(([a, b]) => `<${a} ${b}@example.com>`)),

@@ -10,6 +10,7 @@
  *   NOOP / HELP / VRFY: no state change, never 503
  *   out of order: 503 (DATA with no recipient: 503 or 554)
  *   unknown verb: 500, DATA/RSET with arguments: 501, unknown parameter: 555
+ *   after HELO (plain SMTP): no BDAT is sent; parameters may get 501 or 555
  * ```
  *
  * A conversation always opens with EHLO and ends with QUIT (221). Each step
@@ -131,6 +132,8 @@ function foldConversation(actions: readonly Action[], helo: string): Conversatio
   let from = '';
   let to: string[] = [];
   let chunks: Uint8Array[] = [];
+  // After HELO (not EHLO) the session is plain SMTP: no BDAT, no parameters (RFC 5321 §4.1.1.1).
+  let esmtp = true;
   const cmd = (line: string, expect: readonly number[]) => steps.push({ kind: 'command', line: `${line}\r\n`, expect });
   const reset = () => {
     state = 'ready';
@@ -142,12 +145,17 @@ function foldConversation(actions: readonly Action[], helo: string): Conversatio
   for (const act of actions) {
     switch (act.a) {
       case 'ehlo':
+        // Between BDAT chunks servers differ (reset or 503); the model does not go there.
+        if (state === 'bdat') break;
         cmd(`EHLO ${helo}`, [250]);
         reset();
+        esmtp = true;
         break;
       case 'helo':
+        if (state === 'bdat') break;
         cmd(`HELO ${helo}`, [250]);
         reset();
+        esmtp = false;
         break;
       case 'rset':
         cmd('RSET', [250]);
@@ -184,7 +192,7 @@ function foldConversation(actions: readonly Action[], helo: string): Conversatio
         }
         break;
       case 'mail-unknown-param':
-        cmd(`MAIL FROM:<${act.from}> X-NL-UNKNOWN=1`, state === 'ready' ? [555] : [503, 555]);
+        cmd(`MAIL FROM:<${act.from}> X-NL-UNKNOWN=1`, state !== 'ready' ? [503, 555] : esmtp ? [555] : [501, 555]);
         break;
       case 'rcpt':
         if ((state === 'mail' || state === 'rcpt') && to.length < 100) {
@@ -197,7 +205,7 @@ function foldConversation(actions: readonly Action[], helo: string): Conversatio
         // In 'bdat' RCPT is out of sequence; the model skips it (RFC 3030 leaves it open).
         break;
       case 'rcpt-unknown-param':
-        if (state === 'mail' || state === 'rcpt') cmd(`RCPT TO:<${act.to}> X-NL-UNKNOWN=1`, [555]);
+        if (state === 'mail' || state === 'rcpt') cmd(`RCPT TO:<${act.to}> X-NL-UNKNOWN=1`, esmtp ? [555] : [501, 555]);
         else if (state === 'ready') cmd(`RCPT TO:<${act.to}> X-NL-UNKNOWN=1`, [503, 555]);
         break;
       case 'data':
@@ -213,6 +221,8 @@ function foldConversation(actions: readonly Action[], helo: string): Conversatio
         }
         break;
       case 'bdat': {
+        // Only offered after EHLO; a client never sends BDAT to a plain-SMTP session.
+        if (!esmtp) break;
         const line = `BDAT ${act.chunk.length}${act.last ? ' LAST' : ''}\r\n`;
         if (state === 'rcpt' || state === 'bdat') {
           steps.push({ kind: 'bdat', line, chunk: act.chunk, last: act.last, expect: [250] });

@@ -11,3 +11,4 @@ export * from './reply.js';
 export * from './body.js';
 export * from './chunking.js';
 export * from './conversation.js';
+export * from './codec.js';
