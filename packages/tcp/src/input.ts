@@ -27,6 +27,7 @@ import {
   tcpReset,
   tcpSetState,
   tcpTimeWait,
+  tcpTwKill,
 } from './proto.js';
 import {
   clearRtxTimer,
@@ -949,12 +950,12 @@ function tcpTimewaitProcess(stack: TcpStack, sk: TcpSock, skb: SkBuff, saddr: nu
   const flags = skb.cb[CB_FLAGS]!;
   const seq = skb.cb[CB_SEQ]!;
   if ((flags & TcpFlags.RST) !== 0) {
-    if (seq === sk.rcvNxt) tcpDestroySock(sk);
+    if (seq === sk.rcvNxt) tcpTwKill(sk);
     skb.free();
     return;
   }
   if ((flags & TcpFlags.SYN) !== 0 && (flags & TcpFlags.ACK) === 0 && seqGt(seq, sk.rcvNxt)) {
-    tcpDestroySock(sk);
+    tcpTwKill(sk);
     const l = stack.table.lookupListener(daddr, dport);
     if (l !== undefined) {
       stack.setRxTuple(saddr, daddr, sport, dport);

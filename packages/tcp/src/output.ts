@@ -162,9 +162,11 @@ export function tcpTransmitSkb(sk: TcpSock, skb: SkBuff, cloneIt: boolean): void
   const stack = sk.stack;
   let c: SkBuff;
   if (cloneIt) {
-    const alive = skb.isCloned();
+    if (!skb.nohdr) skb.headerRelease(); // the queued skb never touches its header area
     c = skb.clone();
-    if (alive) c.cowHead(stack.maxTcpHeader);
+    // An earlier clone still holds the header area, or this is the tail of a split
+    // whose headroom is the head's payload: make the header private (Linux: pskb_copy).
+    if (c.headerCloned() || c.headroom() < stack.maxTcpHeader) c.cowHead(stack.maxTcpHeader);
   } else {
     c = skb;
   }
@@ -355,10 +357,15 @@ export function tcpSendCtl(sk: TcpSock, seq: number, flags: number): void {
   tcpTransmitSkb(sk, skb, false);
 }
 
-/** Sends an ACK now (`tcp_send_ack`). */
+/**
+ * Sends an ACK now (`tcp_send_ack`). Its sequence number is the highest ever sent:
+ * after a go-back-N rewind of snd_nxt, an ACK numbered snd_nxt could fall left of
+ * the peer's window and be dropped as unacceptable (Linux never rewinds snd_nxt,
+ * so its `tcp_acceptable_seq()` gives the same value).
+ */
 export function tcpSendAck(sk: TcpSock): void {
   if (sk.state === TcpState.CLOSE || sk.state === TcpState.LISTEN) return;
-  tcpSendCtl(sk, sk.sndNxt, TcpFlags.ACK);
+  tcpSendCtl(sk, sk.sndMax, TcpFlags.ACK);
 }
 
 /** RFC 5961 §3.2/§4/§5 challenge ACK, rate-limited per stack (`tcp_send_challenge_ack`). */
@@ -372,7 +379,7 @@ export function tcpSendChallengeAck(sk: TcpSock): void {
 /** Sends RST for an aborted connection (`tcp_send_active_reset`). */
 export function tcpSendActiveReset(sk: TcpSock): void {
   sk.stack.mib.outRsts++;
-  tcpSendCtl(sk, sk.sndNxt, TcpFlags.RST | TcpFlags.ACK);
+  tcpSendCtl(sk, sk.sndMax, TcpFlags.RST | TcpFlags.ACK);
 }
 
 /**

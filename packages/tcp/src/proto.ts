@@ -197,3 +197,13 @@ export function tcpFin(sk: TcpSock): void {
   sk.onStateChange?.(sk);
   sk.onDataReady?.(sk);
 }
+
+/**
+ * Ends TIME-WAIT (`inet_twsk_kill`): an orphan is destroyed; a socket the user
+ * still holds becomes CLOSED but keeps its unread data (in Linux the user's socket
+ * is already TCP_CLOSE while a timewait minisock holds the 4-tuple).
+ */
+export function tcpTwKill(sk: TcpSock): void {
+  if (sk.orphan) tcpDestroySock(sk);
+  else tcpDone(sk);
+}

@@ -100,6 +100,10 @@ export class TimerWheel {
   private running = false;
   /** Number of clock callbacks taken (for tests/benchmarks). */
   wakeups = 0;
+  /** Timer callbacks that threw (contained: the wheel keeps running). */
+  errors = 0;
+  /** Receives exceptions thrown by timer callbacks (default: rethrown in a microtask). */
+  onError: ((err: unknown) => void) | undefined;
 
   constructor(clock: TimerService, opts: TimerWheelOptions = {}) {
     this.clock = clock;
@@ -226,7 +230,15 @@ export class TimerWheel {
         while (t !== null) {
           list.unlink(t);
           this.count--;
-          t.fn();
+          try {
+            t.fn();
+          } catch (err) {
+            this.errors++;
+            if (this.onError !== undefined) this.onError(err);
+            else queueMicrotask(() => {
+              throw err;
+            });
+          }
           t = list.head;
         }
       }

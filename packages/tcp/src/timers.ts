@@ -22,7 +22,7 @@ import {
   tcpSendSynAck,
   tcpWriteXmit,
 } from './output.js';
-import { tcpDestroySock, tcpDone, tcpWriteErr } from './proto.js';
+import { tcpDestroySock, tcpDone, tcpTwKill, tcpWriteErr } from './proto.js';
 import type { TcpSock } from './sock.js';
 import { TcpState } from './state.js';
 
@@ -123,7 +123,7 @@ function keepaliveTimer(sk: TcpSock): void {
   const stack = sk.stack;
   if (sk.dead) return;
   if (sk.state === TcpState.TIME_WAIT) {
-    tcpDestroySock(sk);
+    tcpTwKill(sk);
     return;
   }
   if (sk.state === TcpState.FIN_WAIT2 && sk.orphan) {

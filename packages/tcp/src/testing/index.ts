@@ -6,3 +6,4 @@
  * @module
  */
 export { createTestbed, type Testbed, type TestbedOptions, type TestHost } from './testbed.js';
+export { arbTcpOptions, arbTcpSegment, arbConnectionScript, arbImpairment, type ScriptOp } from './arbitraries.js';
