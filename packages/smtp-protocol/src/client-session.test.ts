@@ -98,7 +98,7 @@ describe('RFC 2920 PIPELINING (client)', () => {
     const h = await greeted();
     const p = h.session.send({ from: 'a@x.test', to: ['b@y.test', 'c@y.test', 'd@y.test'] }, 'hi\r\n');
     await tick();
-    expect(h.writes.length).toBe(6); // EHLO + MAIL + 3 RCPT + DATA written back to back
+    expect(h.writes.length).toBe(2); // EHLO, then MAIL + 3 RCPT + DATA in ONE write (RFC 2920 §3.2)
     expect(h.fresh()).toBe('MAIL FROM:<a@x.test> SIZE=4\r\nRCPT TO:<b@y.test>\r\nRCPT TO:<c@y.test>\r\nRCPT TO:<d@y.test>\r\nDATA\r\n');
     h.reply('250 2.1.0 ok\r\n250 2.1.5 ok\r\n550 5.1.1 no such user\r\n452 4.5.3 too many\r\n354 go\r\n');
     await tick();

@@ -112,6 +112,8 @@ interface Pending {
   reject(e: SmtpError): void;
 }
 
+/** Pieces at least this large are written directly (zero-copy); smaller ones are coalesced. */
+const DIRECT_WRITE = 8192;
 const CONNECTION_LOST: SmtpReply = { code: 451, enhanced: '4.4.2', lines: ['Connection lost'] };
 const TIMED_OUT: SmtpReply = { code: 451, enhanced: '4.4.2', lines: ['Timeout waiting for reply'] };
 const enc = new TextEncoder();
@@ -145,6 +147,9 @@ export class ClientSession {
   private failure: SmtpError | undefined;
   private greetWaiter: Promise<SmtpReply>;
   private busy = false;
+  private corked = false;
+  private readonly batch = new Uint8Array(DIRECT_WRITE * 2);
+  private batchLen = 0;
 
   constructor(options: ClientSessionOptions) {
     this.o = options;
@@ -276,9 +281,35 @@ export class ClientSession {
     return p;
   }
 
+  /**
+   * Queues bytes for the transport. Small pieces (commands, the constant `.`
+   * and CRLF chunks of dot-stuffing) are coalesced into one write per burst —
+   * RFC 2920 §3.2 recommends sending a whole group in one segment, and a
+   * pipelined group written piecewise can race a server that answers the
+   * first command with 421 and closes. Large pieces (message content) are
+   * passed through without copying.
+   */
   private write(bytes: Uint8Array): void {
     if (this.failure !== undefined) throw this.failure;
-    this.o.transport.write(bytes);
+    if (bytes.length >= DIRECT_WRITE) {
+      this.flushWrites();
+      this.o.transport.write(bytes);
+      return;
+    }
+    if (this.batchLen + bytes.length > this.batch.length) this.flushWrites();
+    this.batch.set(bytes, this.batchLen);
+    this.batchLen += bytes.length;
+  }
+
+  /** Sends the coalesced small writes. */
+  private flushWrites(): void {
+    if (this.batchLen === 0 || this.failure !== undefined) {
+      this.batchLen = 0;
+      return;
+    }
+    const out = this.batch.slice(0, this.batchLen);
+    this.batchLen = 0;
+    this.o.transport.write(out);
   }
 
   /** Sends one command and returns the promise of its reply. */
@@ -286,6 +317,7 @@ export class ClientSession {
     const line = formatCommand(cmd);
     const p = this.expect(line.slice(0, -2), timeout);
     this.write(asciiBytes(line));
+    if (!this.corked) this.flushWrites();
     return p;
   }
 
@@ -390,6 +422,8 @@ export class ClientSession {
       }
       if (!this.has('DSN')) for (const k of ['RET', 'ENVID']) delete params[k];
 
+      // RFC 2920: the group MAIL, RCPT…, DATA goes out in one write.
+      this.corked = pipelining;
       const mailP = this.command({ verb: 'MAIL', address: envelope.from, params }, this.t('mail'));
       open = true;
       this._state = 'SettingRecipients';
@@ -414,6 +448,8 @@ export class ClientSession {
       }
       let dataP: Promise<SmtpReply> | undefined;
       if (!chunking && pipelining) dataP = this.command({ verb: 'DATA' }, this.t('dataInit'));
+      this.corked = false;
+      this.flushWrites();
       if (pipelining) {
         // RFC 2920 §3.1: check every status of the group, in order.
         mailReply = await mailP;
@@ -449,6 +485,8 @@ export class ClientSession {
       if (!ok2(final)) throw new SmtpReplyError('end of data', final);
       return { reply: final, accepted, rejected, size };
     } catch (e) {
+      this.corked = false;
+      this.flushWrites();
       if (this.failure === undefined && open) {
         // Leave no half-open transaction behind (RFC 5321 §4.1.1.5).
         try {
@@ -470,6 +508,7 @@ export class ClientSession {
     if (Math.floor(r.code / 100) === 3) {
       const p = this.expect('end of data', this.t('dataTermination'));
       this.write(asciiBytes('.\r\n'));
+      this.flushWrites();
       await p;
     }
   }
@@ -480,14 +519,17 @@ export class ClientSession {
     if (body instanceof Uint8Array || Symbol.iterator in body) {
       const src = body as Uint8Array | Iterable<Uint8Array>;
       for (const c of encodeData(countingIter(src, (n) => (size += n)), { normalize })) this.write(c);
+      this.flushWrites();
     } else {
       // async source: stuff chunk by chunk, carrying line state across chunks
       const stuffer = new StreamingEncoder(normalize);
       for await (const chunk of body) {
         size += chunk.length;
         for (const c of stuffer.push(chunk)) this.write(c);
+        this.flushWrites();
       }
       for (const c of stuffer.end()) this.write(c);
+      this.flushWrites();
     }
     const final = await this.expect('end of data', this.t('dataTermination'));
     return { final, size };
@@ -515,6 +557,7 @@ export class ClientSession {
       const p = this.expect(label, last ? this.t('dataTermination') : this.t('dataBlock'));
       this.write(asciiBytes(label + '\r\n'));
       if (c.length > 0) this.write(c);
+      this.flushWrites();
       size += c.length;
       if (last) return p;
       if (pipelining) {
