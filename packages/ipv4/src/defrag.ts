@@ -29,7 +29,7 @@
 import type { TimerHandle, TimerService } from '@netlayers/clock';
 import type { SkBuff } from '@netlayers/skbuff';
 import type { IpMib } from './snmp.js';
-import { readU16, writeU16 } from './wire/addr.js';
+import { readIpv4, readU16, writeU16 } from './wire/addr.js';
 import { checksum16, sum16 } from './wire/checksum.js';
 import { IP_DF, IP_MF, IP_OFFSET, IPV4_FIELD } from './wire/ipv4.js';
 
@@ -62,7 +62,13 @@ class FragQueue {
   meat = 0;
   mem = 0;
   timer: TimerHandle | undefined;
-  constructor(readonly key: string) {}
+  constructor(
+    readonly hash: number,
+    readonly src: number,
+    readonly dst: number,
+    readonly id: number,
+    readonly proto: number,
+  ) {}
 }
 
 /** Why {@link IpDefrag.timeoutHandler} is called. */
@@ -70,7 +76,10 @@ export type DefragExpireFn = (firstFragment: SkBuff) => void;
 
 /** Reassembly state of one stack (Linux `netns_frags` for IPv4). */
 export class IpDefrag {
-  private readonly queues = new Map<string, FragQueue>();
+  /** Queues by hash of (src, dst, id, protocol); collisions chain in the array. */
+  private readonly buckets = new Map<number, FragQueue[]>();
+  /** All live queues, oldest first (Map keeps insertion order). */
+  private readonly queues = new Map<FragQueue, true>();
   private readonly timeoutMs: number;
   private readonly highThresh: number;
   private readonly lowThresh: number;
@@ -115,9 +124,21 @@ export class IpDefrag {
     const more = (fw & IP_MF) !== 0;
     const dataLen = skb.len - ihl;
     let end = offset + dataLen;
-    const key = `${readU16(b, nh + 12)}.${readU16(b, nh + 14)}>${readU16(b, nh + 16)}.${readU16(b, nh + 18)}#${readU16(b, nh + 4)}/${b[nh + 9]}`;
-
-    let q = this.queues.get(key);
+    const src = readIpv4(b, nh + 12);
+    const dst = readIpv4(b, nh + 16);
+    const id = readU16(b, nh + 4);
+    const proto = b[nh + 9]!;
+    const hash = (Math.imul(src, 0x9e3779b1) ^ Math.imul(dst, 0x85ebca6b) ^ Math.imul((id << 8) | proto, 0xc2b2ae35)) >>> 0;
+    let q: FragQueue | undefined;
+    const bucket = this.buckets.get(hash);
+    if (bucket !== undefined) {
+      for (const c of bucket) {
+        if (c.src === src && c.dst === dst && c.id === id && c.proto === proto) {
+          q = c;
+          break;
+        }
+      }
+    }
     if (!q) {
       if (this.mem + skb.truesize > this.highThresh) this.evict(skb.truesize);
       if (this.mem + skb.truesize > this.highThresh) {
@@ -125,8 +146,10 @@ export class IpDefrag {
         skb.free();
         return null;
       }
-      q = new FragQueue(key);
-      this.queues.set(key, q);
+      q = new FragQueue(hash, src, dst, id, proto);
+      this.queues.set(q, true);
+      if (bucket !== undefined) bucket.push(q);
+      else this.buckets.set(hash, [q]);
       const qq = q;
       q.timer = this.clock.setTimeout(() => this.expire(qq), this.timeoutMs);
     }
@@ -230,7 +253,13 @@ export class IpDefrag {
   private unlink(q: FragQueue): void {
     q.timer?.cancel();
     q.timer = undefined;
-    this.queues.delete(q.key);
+    if (!this.queues.delete(q)) return;
+    const bucket = this.buckets.get(q.hash);
+    if (bucket !== undefined) {
+      const i = bucket.indexOf(q);
+      if (i >= 0) bucket.splice(i, 1);
+      if (bucket.length === 0) this.buckets.delete(q.hash);
+    }
     this.mem -= q.mem;
     q.mem = 0;
   }
@@ -243,7 +272,7 @@ export class IpDefrag {
 
   private expire(q: FragQueue): void {
     q.timer = undefined;
-    if (this.queues.get(q.key) !== q) return;
+    if (!this.queues.has(q)) return;
     this.mib.ReasmFails++;
     this.mib.ReasmTimeout++;
     const first = q.frags[0];
@@ -253,7 +282,7 @@ export class IpDefrag {
 
   /** Evicts oldest queues (not `keep`) until `mem + need ≤ lowThresh`. */
   private evict(need: number, keep?: FragQueue): void {
-    for (const q of [...this.queues.values()]) {
+    for (const q of [...this.queues.keys()]) {
       if (this.mem + need <= this.lowThresh) break;
       if (q === keep) continue;
       this.kill(q);
@@ -263,6 +292,6 @@ export class IpDefrag {
 
   /** Drops every queue (stack shutdown). */
   flush(): void {
-    for (const q of [...this.queues.values()]) this.kill(q);
+    for (const q of [...this.queues.keys()]) this.kill(q);
   }
 }
