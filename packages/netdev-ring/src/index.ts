@@ -99,3 +99,9 @@ export {
 } from './gso.js';
 export { GroList, MAX_GRO_SKBS, type GroStats } from './gro.js';
 export { PcapWriter, type PcapWriterOptions } from './pcap-writer.js';
+export {
+  SharedRingDevice,
+  createSharedLink,
+  type SharedLinkBuffers,
+  type SharedRingDeviceOptions,
+} from './shared-device.js';

@@ -131,6 +131,8 @@ export interface NetDeviceStats {
   txBytes: number;
   txErrors: number;
   txDropped: number;
+  /** Frames lost because the TX ring / wire buffer was full at delivery time. */
+  txFifoErrors: number;
   /** Hardware interrupts raised for received frames (NAPI schedules). */
   rxInterrupts: number;
 }
@@ -149,6 +151,7 @@ function zeroStats(): NetDeviceStats {
     txBytes: 0,
     txErrors: 0,
     txDropped: 0,
+    txFifoErrors: 0,
     rxInterrupts: 0,
   };
 }

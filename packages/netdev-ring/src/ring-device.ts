@@ -114,9 +114,15 @@ export abstract class RingNetDevice extends NetDevice {
     return n;
   }
 
-  private napiComplete(): void {
+  /** NAPI completed under budget: re-enable the interrupt and re-check the ring. */
+  protected napiComplete(): void {
     this.irqEnabled = true;
     if (!this.rxRing.isEmpty) this.rxInterrupt();
+  }
+
+  /** @internal flush GRO-held packets (end of a poll). */
+  protected groFlush(): void {
+    this.gro?.flush();
   }
 
   protected override deliverRx(skb: SkBuff): NetRx {

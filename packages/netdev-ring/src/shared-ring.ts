@@ -56,6 +56,25 @@ const waitAsync = (Atomics as unknown as {
   waitAsync(a: Int32Array, index: number, value: number, timeout?: number): WaitAsyncResult;
 }).waitAsync.bind(Atomics);
 
+/**
+ * Awaits an `Atomics.waitAsync` result, or `timeoutMs`, whichever comes first.
+ * A pending waitAsync neither keeps Node's event loop alive nor reliably
+ * fires its own timeout in an otherwise idle worker, so a real timer bounds
+ * (and holds the loop open during) the wait.
+ */
+async function settle(w: WaitAsyncResult, timeoutMs: number): Promise<void> {
+  if (!w.async) return;
+  let hold: ReturnType<typeof setTimeout> | undefined;
+  const timer = new Promise<void>((resolve) => {
+    hold = setTimeout(resolve, Math.max(0, Math.min(timeoutMs, 2 ** 31 - 1)));
+  });
+  try {
+    await Promise.race([w.value, timer]);
+  } finally {
+    clearTimeout(hold);
+  }
+}
+
 const MAGIC = 0x4e4c5352; // "NLSR"
 const VERSION = 1;
 const HEADER_BYTES = 512;
@@ -329,8 +348,7 @@ export class SharedRing {
       Atomics.store(ctl, W_P_ARMED, 0);
       return 'ready';
     }
-    const w = waitAsync(ctl, W_SPACE_SEQ, seq, timeoutMs);
-    if (w.async) await w.value;
+    await settle(waitAsync(ctl, W_SPACE_SEQ, seq, timeoutMs), timeoutMs);
     Atomics.store(ctl, W_P_ARMED, 0);
     return this.canProduce(len) ? 'ready' : 'timed-out';
   }
@@ -439,8 +457,7 @@ export class SharedRing {
     if (!this.isEmpty) return 'ready';
     const seq = Atomics.load(this.ctl, W_DATA_SEQ);
     if (!this.armDoorbell()) return 'ready';
-    const w = waitAsync(this.ctl, W_DATA_SEQ, seq, timeoutMs);
-    if (w.async) await w.value;
+    await settle(waitAsync(this.ctl, W_DATA_SEQ, seq, timeoutMs), timeoutMs);
     this.disarmDoorbell();
     return this.isEmpty ? 'timed-out' : 'ready';
   }
