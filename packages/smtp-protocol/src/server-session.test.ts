@@ -599,8 +599,7 @@ describe('RFC 2920 PIPELINING (server)', () => {
     h.send('RCPT TO:<no2@y.test>\r\nNOOP\r\n');
     await new Promise((r) => setTimeout(r, 50));
     expect(h.codes()).toEqual([250, 550, 250, 550, 250]);
-    expect(h.paused).toBeGreaterThan(0);
-    expect(h.resumed).toBeGreaterThan(0);
+    expect(h.session.bufferedInput).toBe(0);
   });
 });
 

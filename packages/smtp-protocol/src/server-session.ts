@@ -386,6 +386,10 @@ export class ServerSession {
     if (data instanceof Uint8Array) {
       if (data.length > 0) this.input.push(data);
     } else for (const c of data) if (c.length > 0) this.input.push(c);
+    if (this.blocked > 0) {
+      this.maybePause();
+      return;
+    }
     this.armTimer();
     this.process();
   }
@@ -548,7 +552,16 @@ export class ServerSession {
     this.blocked++;
     this.cancelTimer();
     this.flush();
-    if (!this.paused) {
+    this.maybePause();
+  }
+
+  /**
+   * Asks the transport to stop reading once a blocked session holds more than
+   * `highWaterMark` unprocessed octets. Short waits on hooks do not pause:
+   * pausing a socket costs system calls per message.
+   */
+  private maybePause(): void {
+    if (!this.paused && this.blocked > 0 && this.bufferedInput > this.hwm) {
       this.paused = true;
       this.o.transport.pause?.();
     }
