@@ -224,10 +224,15 @@ for (const [label, size, count] of [
   ['20 KB', 20 * 1024, QUICK ? 500 : 3000],
   ['1 MB', 1 << 20, QUICK ? 40 : 200],
 ] as const) {
-  await ours(size, Math.min(count, 100)); // warm-up
-  await theirs(size, Math.min(count, 100));
-  const a = await ours(size, count);
-  const b = await theirs(size, count);
+  await ours(size, Math.min(count, 300)); // warm-up
+  await theirs(size, Math.min(count, 300));
+  // alternate the two servers and keep each one's best round (the machine is shared and noisy)
+  let a = Infinity;
+  let b = Infinity;
+  for (let round = 0; round < (QUICK ? 2 : 3); round++) {
+    a = Math.min(a, await ours(size, count));
+    b = Math.min(b, await theirs(size, count));
+  }
   const ra = (count / a) * 1000;
   const rb = (count / b) * 1000;
   console.log(
