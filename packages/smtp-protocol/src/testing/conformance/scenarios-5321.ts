@@ -132,6 +132,27 @@ export const rfc5321Scenarios: readonly Scenario[] = [
     },
   },
   {
+    id: 'data-end-byte-by-byte',
+    section: `${S} §4.1.1.4`,
+    title: 'A terminator written one octet at a time (`\\r`, `\\n`, `.`, `\\r`, `\\n`) ends the data exactly once',
+    async run(ctx) {
+      const s = await ctx.transaction();
+      await ctx.expect(s.conn, 'DATA', [354]);
+      s.conn.write(tokenMessage(ctx.token(), 'bytewise'));
+      for (const b of ['\r', '\n', '.', '\r']) {
+        s.conn.write(b);
+        await new Promise((r) => setTimeout(r, 15));
+        const early = await s.conn.read(0);
+        if (early.kind === 'reply') fail(`reply before the terminator was complete (after ${show(b)}): ${showReply(early.reply)}`);
+      }
+      s.conn.write('\n');
+      const r = await ctx.reply(s.conn, 'last octet of <CRLF>.<CRLF>');
+      want(r, [250], 'terminator written octet by octet');
+      await stillAlive(ctx, s, 'end of data');
+      return pass(showReply(r));
+    },
+  },
+  {
     id: 'lf-dot-lf-not-end',
     section: `${S} §4.1.1.4`,
     title: '`<LF>.<LF>` and other bare-LF/CR dot lines never end the data (SMTP smuggling)',

@@ -249,6 +249,23 @@ export const extensionScenarios: readonly Scenario[] = [
       return pass(`codes ${rs.map((r) => r.code).join(', ')}, second message 250`);
     },
   },
+  {
+    id: 'pipelining-large-burst',
+    section: 'RFC 2920 §3.2 (9)',
+    title: '5000 pipelined RSETs (30 KB in one write) get 5000 replies: no input flushed or lost',
+    applies: needs('PIPELINING'),
+    async run(ctx) {
+      const s = await ctx.session();
+      const n = 5000;
+      s.conn.write('RSET\r\n'.repeat(n));
+      for (let i = 0; i < n; i++) {
+        const r = await ctx.reply(s.conn, `RSET #${i + 1} of ${n}`);
+        if (r.code !== 250) fail(`RSET #${i + 1} of ${n} -> ${showReply(r)}`);
+      }
+      await stillAlive(ctx, s, `${n} RSETs`);
+      return pass(`${n} × 250`);
+    },
+  },
   // ------------------------------------------------------------ CHUNKING
   {
     id: 'bdat-exact-octets',
@@ -284,6 +301,32 @@ export const extensionScenarios: readonly Scenario[] = [
       checkGroup(rs, [[250], [250], [250]], [`BDAT ${c1.length}`, `BDAT ${c2.length}`, 'BDAT 0 LAST']);
       await stillAlive(ctx, s, 'BDAT 0 LAST');
       return pass('250, 250, 250; session in sync');
+    },
+  },
+  {
+    id: 'bdat-size-enforced',
+    section: 'RFC 3030 §2; RFC 1870 §6.3',
+    title: 'BDAT chunks adding up to limit+1 octets get 552, and the session stays in sync',
+    applies: (caps) => (caps.has('CHUNKING') ? (caps.has('SIZE') ? undefined : 'server does not advertise SIZE') : 'server does not advertise CHUNKING'),
+    async run(ctx) {
+      const lim = probeLimit(ctx);
+      const s = await ctx.transaction();
+      const half = Math.floor((lim + 1) / 2);
+      const c1 = 'b'.repeat(half);
+      const c2 = 'c'.repeat(lim + 1 - half);
+      s.conn.write(`BDAT ${c1.length}\r\n${c1}BDAT ${c2.length} LAST\r\n${c2}`);
+      const r1 = await ctx.reply(s.conn, `BDAT ${c1.length}`);
+      const r2 = r1.code === 250 ? await ctx.reply(s.conn, `BDAT ${c2.length} LAST`) : undefined;
+      const last = r2 ?? r1;
+      if (last.code >= 200 && last.code < 300) fail(`${lim + 1} octets in two BDAT chunks (limit ${lim}) accepted: ${showReply(last)}`);
+      want(last, [552], `BDAT total ${lim + 1} octets with SIZE ${lim}`);
+      if (r2 === undefined) {
+        // Rejected at the first chunk: the second BDAT must still be read (and refused), not run as text.
+        const r3 = await ctx.reply(s.conn, `BDAT ${c2.length} LAST after an error`);
+        if (r3.code < 400) fail(`BDAT after a 552 -> ${showReply(r3)}`);
+      }
+      await stillAlive(ctx, s, 'oversized BDAT');
+      return pass(`${r1.code}${r2 ? `, ${r2.code}` : ''}`);
     },
   },
   {
