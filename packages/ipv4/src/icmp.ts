@@ -15,7 +15,7 @@
 import { allocSkb, IpSummed, skbChecksum, type SkBuff } from '@netlayers/skbuff';
 import { MAX_HEADER } from './device.js';
 import { PacketType } from './link.js';
-import { ipQueueXmit } from './output.js';
+import { ipQueueXmit, type XmitStatus } from './output.js';
 import type { IcmpErrorInfo, Stack } from './stack.js';
 import { IPV4_BROADCAST, isMulticast, readIpv4, readU16, writeU16 } from './wire/addr.js';
 import { checksum16, fold16, sum16 } from './wire/checksum.js';
@@ -216,6 +216,30 @@ function rateAllow(stack: Stack): boolean {
   if (stack.icmpTokens < 1) return false;
   stack.icmpTokens -= 1;
   return true;
+}
+
+/**
+ * Sends an ICMP echo request (what `ping` does). Replies are reported through
+ * `stack.onEchoReply`.
+ * @returns the `ipQueueXmit` status
+ */
+export function icmpSendEcho(stack: Stack, daddr: number, ident: number, seq: number, data: Uint8Array = new Uint8Array(0), opts: { saddr?: number; ttl?: number; tos?: number; df?: boolean } = {}): XmitStatus {
+  const len = ICMP_HEADER_LEN + data.length;
+  const skb = allocSkb(MAX_HEADER + len);
+  skb.reserve(MAX_HEADER);
+  const o = skb.putOff(len);
+  const b = skb.buf;
+  b[o] = IcmpType.ECHO;
+  b[o + 1] = 0;
+  writeU16(b, o + 2, 0);
+  writeU16(b, o + 4, ident & 0xffff);
+  writeU16(b, o + 6, seq & 0xffff);
+  b.set(data, o + ICMP_HEADER_LEN);
+  writeU16(b, o + 2, checksum16(sum16(b, o, len)));
+  skb.resetTransportHeader();
+  stack.icmpMib.OutMsgs++;
+  stack.icmpMib.OutEchos++;
+  return ipQueueXmit(stack, skb, { ...opts, daddr, protocol: IpProtocol.ICMP });
 }
 
 /** Neighbour resolution failed: ICMP host unreachable to the sender, then free (`ipv4_link_failure`). */

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestNet } from './testing/net.js';
 import {
   ArpOperation, ArpPacket, IcmpPacket, IcmpRepr, ArpRepr, DstCache, EtherType, EthernetFrame, EthernetRepr, IpProtocol, MAX_HEADER,
-  fold16, ipHdr, ipQueueXmit, ipv4, mac, pseudoHeaderSum, type Interface, type Stack,
+  fold16, icmpSendEcho, ipHdr, ipQueueXmit, ipv4, mac, pseudoHeaderSum, type Interface, type Stack,
 } from './index.js';
 
 let live0 = 0;
@@ -156,5 +156,17 @@ describe('more stack behaviour', () => {
     new EthernetRepr(mac('02:99:99:99:99:99'), mac('02:11:11:11:11:11'), EtherType.IPV4).emit(EthernetFrame.unchecked(b));
     h1.netifReceive(i1, skb);
     expect(h1.rxOtherHost).toBe(1);
+  });
+});
+
+describe('icmpSendEcho', () => {
+  it('pings and counts OutEchos', () => {
+    setup();
+    const seen: number[] = [];
+    h1.onEchoReply = (_s, _id, seq) => seen.push(seq);
+    for (let i = 1; i <= 3; i++) expect(icmpSendEcho(h1, ipv4('198.18.0.2'), 5, i, new Uint8Array(32))).toBe('OK');
+    net.run(10, 1);
+    expect(seen).toEqual([1, 2, 3]);
+    expect(h1.icmpMib.OutEchos).toBe(3);
   });
 });
