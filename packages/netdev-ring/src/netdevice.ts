@@ -244,6 +244,8 @@ export abstract class NetDevice {
   readonly name: string;
   /** Interface index. */
   readonly ifindex: number;
+  /** True for a loopback device (`IFF_LOOPBACK`). */
+  readonly isLoopback: boolean;
   /** Link type. */
   readonly type: DeviceType;
   /** Bytes of link header this device's frames carry (14 for ether/loopback, 0 for none). */
@@ -277,6 +279,7 @@ export abstract class NetDevice {
     this.name = opts.name ?? `eth${this.ifindex}`;
     this.type = opts.type ?? 'ether';
     this.hardHeaderLen = this.type === 'none' ? 0 : ETH_HLEN;
+    this.isLoopback = this.type === 'loopback';
     this.mtu = opts.mtu ?? 1500;
     if (!Number.isInteger(this.mtu) || this.mtu < 68 || this.mtu > 0xffffff) {
       throw new NetdevError('ERR_BAD_ARGUMENT', `MTU must be an integer in [68, 2^24), got ${this.mtu}`);
@@ -437,8 +440,8 @@ export abstract class NetDevice {
     this.stats.rxPackets++;
     this.stats.rxBytes += len;
     skb.dev = this;
-    this.runTaps(skb, 'rx');
-    const ok = this.type === 'none' ? rawIpTypeTrans(skb) : ethTypeTrans(skb, { mac: this.mac, isLoopback: this.type === 'loopback' });
+    if (this.taps.size > 0) this.runTaps(skb, 'rx');
+    const ok = this.type === 'none' ? rawIpTypeTrans(skb) : ethTypeTrans(skb, this);
     if (!ok) {
       this.stats.rxLengthErrors++;
       this.stats.rxErrors++;
@@ -464,6 +467,20 @@ export abstract class NetDevice {
   netifReceiveSkb(skb: SkBuff): NetRx {
     skb.dev = this;
     const list = this.ptypes._lookup(skb.protocol);
+    if (list !== undefined && list.length === 1) {
+      // Fast path: one handler (the common case: ip_rcv for 0x0800).
+      const e = list[0] as PtypeEntry;
+      if (e.dev === null || e.dev === this) {
+        try {
+          e.handler(skb, this);
+        } catch (err) {
+          this.dropReasons.HANDLER_ERROR = (this.dropReasons.HANDLER_ERROR ?? 0) + 1;
+          this.stats.rxErrors++;
+          this._error(err);
+        }
+        return NetRx.SUCCESS;
+      }
+    }
     let matches = 0;
     if (list !== undefined) for (const e of list) if (e.dev === null || e.dev === this) matches++;
     if (matches === 0) {
