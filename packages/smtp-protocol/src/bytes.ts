@@ -9,6 +9,15 @@
  * @module
  */
 
+type NodeBufferCtor = {
+  from(ab: ArrayBufferLike, byteOffset: number, length: number): Uint8Array & {
+    indexOf(value: number | Uint8Array, byteOffset?: number): number;
+    toString(encoding: 'latin1'): string;
+  };
+};
+
+const NodeBuffer: NodeBufferCtor | undefined = (globalThis as { Buffer?: NodeBufferCtor }).Buffer;
+
 const encoder = new TextEncoder();
 const lossy = new TextDecoder('utf-8');
 const strict = new TextDecoder('utf-8', { fatal: true });
@@ -37,6 +46,7 @@ export function decodeUtf8Strict(b: Uint8Array, start: number, end: number): str
 
 /** Decodes bytes `[start, end)` as Latin-1 (each byte one code unit). */
 export function latin1(b: Uint8Array, start: number, end: number): string {
+  if (NodeBuffer !== undefined) return NodeBuffer.from(b.buffer, b.byteOffset + start, end - start).toString('latin1');
   let s = '';
   for (let i = start; i < end; i += 4096) {
     s += String.fromCharCode.apply(null, b.subarray(i, Math.min(end, i + 4096)) as unknown as number[]);
@@ -57,14 +67,6 @@ export function concatBytes(parts: readonly Uint8Array[], total?: number): Uint8
   }
   return out;
 }
-
-type NodeBufferCtor = {
-  from(ab: ArrayBufferLike, byteOffset: number, length: number): Uint8Array & {
-    indexOf(value: number | Uint8Array, byteOffset?: number): number;
-  };
-};
-
-const NodeBuffer: NodeBufferCtor | undefined = (globalThis as { Buffer?: NodeBufferCtor }).Buffer;
 
 /** A byte searcher bound to one chunk (zero-copy). */
 export interface ByteSearch {

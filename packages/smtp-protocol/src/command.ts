@@ -19,7 +19,7 @@
  */
 import { SmtpCommandError } from './errors.js';
 import { parsePath, type PathLimits } from './address.js';
-import { asciiBytes, decodeUtf8Strict, latin1 } from './bytes.js';
+import { asciiBytes, decodeUtf8Strict, latin1, toChunks } from './bytes.js';
 import { LineSplitter } from './line.js';
 
 /** ESMTP parameters of MAIL/RCPT, keys upper-cased; a keyword without value maps to `true`. */
@@ -97,8 +97,18 @@ function err(reply: number, enhanced: string, message: string): SmtpCommandError
   return new SmtpCommandError('ERR_SMTP_SYNTAX', reply, enhanced, message);
 }
 
+function isAlnum(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+}
+
+/** esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-") */
 function isKeyword(k: string): boolean {
-  return /^[A-Za-z0-9][A-Za-z0-9-]*$/.test(k);
+  if (k.length === 0 || !isAlnum(k.charCodeAt(0))) return false;
+  for (let i = 1; i < k.length; i++) {
+    const c = k.charCodeAt(i);
+    if (!isAlnum(c) && c !== 0x2d) return false;
+  }
+  return true;
 }
 
 function isParamValue(v: string): boolean {
@@ -310,15 +320,17 @@ export class CommandParser {
     this.opts = opts;
   }
 
-  /** Feeds a chunk; returns the parsed lines it completed. */
-  push(chunk: Uint8Array): ParsedLine[] {
+  /** Feeds a chunk (or an iterable of chunks, e.g. skb payload views); returns the parsed lines completed. */
+  push(input: Uint8Array | Iterable<Uint8Array>): ParsedLine[] {
     const out: ParsedLine[] = [];
-    let off = 0;
-    while (off < chunk.length) {
-      const r = this.splitter.feed(chunk, off);
-      off = r.next;
-      if (r.line === undefined) break;
-      out.push(parseLineResult(r.line, r.overflow, r.bare, this.opts));
+    for (const chunk of toChunks(input)) {
+      let off = 0;
+      while (off < chunk.length) {
+        const r = this.splitter.feed(chunk, off);
+        off = r.next;
+        if (r.line === undefined) break;
+        out.push(parseLineResult(r.line, r.overflow, r.bare, this.opts));
+      }
     }
     return out;
   }

@@ -15,7 +15,7 @@
  * @internal
  * @module
  */
-import { concatBytes, searchable } from './bytes.js';
+import { concatBytes, searchable, type ByteSearch } from './bytes.js';
 
 /** Result of {@link LineSplitter.feed}. */
 export interface FeedResult {
@@ -41,6 +41,8 @@ export class LineSplitter {
   private lastCr = false;
   /** Maximum line length including CRLF. */
   maxLength: number;
+  private lastChunk: Uint8Array | undefined;
+  private lastSearch: ByteSearch | undefined;
 
   constructor(maxLength: number) {
     this.maxLength = maxLength;
@@ -68,7 +70,12 @@ export class LineSplitter {
   /** Consumes bytes of `chunk` from `off` until the end of one line or of the chunk. */
   feed(chunk: Uint8Array, off: number): FeedResult {
     const n = chunk.length;
-    const s = searchable(chunk);
+    // One searchable view per chunk, reused for every line of it.
+    if (chunk !== this.lastChunk) {
+      this.lastChunk = chunk;
+      this.lastSearch = searchable(chunk);
+    }
+    const s = this.lastSearch!;
     let p = off;
     // A CR at the end of the previous part followed by LF here ends the line.
     if (this.lastCr && p < n) {
@@ -88,9 +95,6 @@ export class LineSplitter {
       if (lf > off && chunk[lf - 1] === 0x0d) {
         this.scanBareCr(s, p, lf - 1);
         return this.finish(chunk, off, lf + 1, 2);
-      }
-      if (lf === off && this.len === 0 && !this.overflow) {
-        // bare LF at the very start of a line
       }
       this.scanBareCr(s, p, lf);
       this.bare = true;

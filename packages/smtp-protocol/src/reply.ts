@@ -22,7 +22,7 @@
 import { SmtpReplySyntaxError } from './errors.js';
 import { isEnhancedCode } from './enhanced.js';
 import { LineSplitter } from './line.js';
-import { asciiBytes, decodeText } from './bytes.js';
+import { asciiBytes, decodeText, toChunks } from './bytes.js';
 
 /** One SMTP reply (possibly multi-line). */
 export interface SmtpReply {
@@ -144,11 +144,16 @@ export class ReplyParser {
   }
 
   /**
-   * Feeds one chunk; returns the replies it completed (possibly none).
+   * Feeds one chunk (or an iterable of chunks); returns the replies completed (possibly none).
    * @throws SmtpReplySyntaxError on malformed input (the parser is then unusable).
    */
-  push(chunk: Uint8Array): SmtpReply[] {
+  push(input: Uint8Array | Iterable<Uint8Array>): SmtpReply[] {
     const out: SmtpReply[] = [];
+    for (const chunk of toChunks(input)) this.pushOne(chunk, out);
+    return out;
+  }
+
+  private pushOne(chunk: Uint8Array, out: SmtpReply[]): void {
     let off = 0;
     while (off < chunk.length) {
       const r = this.splitter.feed(chunk, off);
@@ -171,7 +176,6 @@ export class ReplyParser {
         this.pendingTexts = [];
       }
     }
-    return out;
   }
 }
 
