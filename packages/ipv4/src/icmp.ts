@@ -17,7 +17,8 @@ import { MAX_HEADER } from './device.js';
 import { PacketType } from './link.js';
 import { ipQueueXmit, type XmitStatus } from './output.js';
 import type { IcmpErrorInfo, Stack } from './stack.js';
-import { IPV4_BROADCAST, isMulticast, readIpv4, readU16, writeU16 } from './wire/addr.js';
+import { IPV4_BROADCAST, isMulticast, readIpv4, readU16, writeIpv4, writeU16 } from './wire/addr.js';
+import { ipRouteOutput } from './route.js';
 import { checksum16, fold16, sum16 } from './wire/checksum.js';
 import { ICMP_HEADER_LEN, IcmpType, IcmpUnreachCode, IcmpTimeExceededCode, isIcmpError } from './wire/icmpv4.js';
 import { IP_OFFSET, IPV4_FIELD, IpProtocol, Ipv4Packet } from './wire/ipv4.js';
@@ -63,9 +64,13 @@ export function icmpRcv(stack: Stack, skb: SkBuff): void {
         mib.InTimeExcds++;
         icmpUnreach(stack, skb, type, code);
         return;
+      case IcmpType.REDIRECT:
+        mib.InRedirects++;
+        icmpRedirect(stack, skb);
+        icmpUnreach(stack, skb, type, code);
+        return;
       case IcmpType.PARAMETER_PROB:
       case IcmpType.SOURCE_QUENCH:
-      case IcmpType.REDIRECT:
         icmpUnreach(stack, skb, type, code);
         return;
       default:
@@ -79,6 +84,25 @@ export function icmpRcv(stack: Stack, skb: SkBuff): void {
 function isBroadcastDst(stack: Stack, skb: SkBuff): boolean {
   const daddr = readIpv4(skb.buf, skb.networkHeader + IPV4_FIELD.DST_ADDR);
   return daddr === IPV4_BROADCAST || isMulticast(daddr) || !stack.isLocal(daddr) && !((daddr >>> 24) === 127);
+}
+
+/**
+ * Linux `icmp_redirect` → `__ip_do_redirect`: accepted only when redirects are
+ * enabled, the message comes from the gateway we currently use for that
+ * destination, and the new gateway is on the same link and not ours.
+ */
+function icmpRedirect(stack: Stack, skb: SkBuff): void {
+  if (!stack.acceptRedirects || !skb.mayPull(ICMP_HEADER_LEN + 20)) return;
+  const b = skb.buf;
+  const d = skb.data;
+  const gw = readIpv4(b, d + 4);
+  const target = readIpv4(b, d + ICMP_HEADER_LEN + IPV4_FIELD.DST_ADDR);
+  const from = readIpv4(b, skb.networkHeader + IPV4_FIELD.SRC_ADDR);
+  const r = ipRouteOutput(stack, target);
+  if (typeof r === 'string' || r.kind !== 'unicast' || !r.iface || r.nexthop !== from || r.nexthop === target) return;
+  const m = r.iface.mask;
+  if (((gw & m) >>> 0) !== ((r.iface.addr & m) >>> 0) || stack.isLocal(gw) || isMulticast(gw) || gw === 0 || gw === IPV4_BROADCAST) return;
+  stack.learnRedirect(target, gw);
 }
 
 /** Linux `icmp_unreach`: validates the quote, learns PMTU, notifies the protocol. */
@@ -167,8 +191,11 @@ export function icmpSend(stack: Stack, skbIn: SkBuff, type: number, code: number
   ob[o] = type;
   ob[o + 1] = code;
   writeU16(ob, o + 2, 0);
-  writeU16(ob, o + 4, type === IcmpType.PARAMETER_PROB ? (info & 0xff) << 8 : 0);
-  writeU16(ob, o + 6, type === IcmpType.DEST_UNREACH && code === IcmpUnreachCode.FRAG_NEEDED ? info & 0xffff : 0);
+  if (type === IcmpType.REDIRECT) writeIpv4(ob, o + 4, info);
+  else {
+    writeU16(ob, o + 4, type === IcmpType.PARAMETER_PROB ? (info & 0xff) << 8 : 0);
+    writeU16(ob, o + 6, type === IcmpType.DEST_UNREACH && code === IcmpUnreachCode.FRAG_NEEDED ? info & 0xffff : 0);
+  }
   copyFromNetworkHeader(skbIn, ob, o + ICMP_HEADER_LEN, qlen);
   writeU16(ob, o + 2, checksum16(sum16(ob, o, ICMP_HEADER_LEN + qlen)));
   skb.resetTransportHeader();
@@ -179,6 +206,7 @@ export function icmpSend(stack: Stack, skbIn: SkBuff, type: number, code: number
   mib.OutMsgs++;
   if (type === IcmpType.DEST_UNREACH) mib.OutDestUnreachs++;
   else if (type === IcmpType.TIME_EXCEEDED) mib.OutTimeExcds++;
+  else if (type === IcmpType.REDIRECT) mib.OutRedirects++;
   const tos = ((b[nh + 1]! & 0x1e) | 0xc0) & 0xff; // IPTOS_PREC_INTERNETCONTROL
   const st = ipQueueXmit(stack, skb, src === undefined ? { daddr: saddr, protocol: IpProtocol.ICMP, tos, pmtudisc: 'dont' } : { daddr: saddr, saddr: src, protocol: IpProtocol.ICMP, tos, pmtudisc: 'dont' });
   if (st !== 'OK') mib.OutErrors++;

@@ -22,7 +22,7 @@ import { ipRouteInput, type DstEntry } from './route.js';
 import type { Interface, Stack } from './stack.js';
 import { readIpv4, readU16 } from './wire/addr.js';
 import { checksumReplace16, fold16, sum16 } from './wire/checksum.js';
-import { IcmpTimeExceededCode, IcmpType, IcmpUnreachCode } from './wire/icmpv4.js';
+import { IcmpRedirectCode, IcmpTimeExceededCode, IcmpType, IcmpUnreachCode } from './wire/icmpv4.js';
 import { IP_DF, IP_MF, IP_OFFSET, IPV4_FIELD, parseIpv4Options } from './wire/ipv4.js';
 import { ParseError } from './wire/error.js';
 
@@ -193,6 +193,16 @@ export function ipForward(stack: Stack, skb: SkBuff, dst: DstEntry, iface: Inter
     icmpSend(stack, skb, IcmpType.DEST_UNREACH, IcmpUnreachCode.FRAG_NEEDED, dst.mtu);
     skb.free();
     return;
+  }
+  // RFC 1812 §5.2.7.2 / ip_rt_send_redirect: the datagram leaves by the link it
+  // came from and source and next hop share that link → tell the source.
+  if (stack.sendRedirects && iface !== undefined && dst.iface === iface && iface.prefixLen < 32) {
+    const m = iface.mask;
+    const saddr = readIpv4(b, nh + IPV4_FIELD.SRC_ADDR);
+    const net = (iface.addr & m) >>> 0;
+    if (((saddr & m) >>> 0) === net && ((dst.nexthop & m) >>> 0) === net) {
+      icmpSend(stack, skb, IcmpType.REDIRECT, IcmpRedirectCode.HOST, dst.nexthop);
+    }
   }
   // skb_cow: make the header private (and leave room for the link header).
   const off = nh - skb.data;

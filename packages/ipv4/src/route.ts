@@ -121,7 +121,8 @@ export function ipRouteOutput(stack: Stack, daddr: Ipv4Addr, saddr?: Ipv4Addr): 
   let mtu = Math.min(r.mtu ?? iface.mtu, iface.mtu);
   const p = stack.pmtuFor(d);
   if (p !== undefined && p < mtu) mtu = p;
-  return new DstEntry('unicast', iface, d, r.gateway ?? d, src, mtu, stack.genid, r);
+  const redirected = r.gateway !== undefined ? stack.redirectFor(d) : undefined;
+  return new DstEntry('unicast', iface, d, redirected ?? r.gateway ?? d, src, mtu, stack.genid, r);
 }
 
 /** Why an input route lookup refused a datagram. */

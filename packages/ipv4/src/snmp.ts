@@ -63,6 +63,7 @@ export class IcmpMib {
   InErrors = 0;
   InCsumErrors = 0;
   InDestUnreachs = 0;
+  InRedirects = 0;
   InTimeExcds = 0;
   InEchos = 0;
   InEchoReps = 0;
@@ -70,6 +71,7 @@ export class IcmpMib {
   OutErrors = 0;
   OutRateLimited = 0;
   OutDestUnreachs = 0;
+  OutRedirects = 0;
   OutTimeExcds = 0;
   OutEchos = 0;
   OutEchoReps = 0;

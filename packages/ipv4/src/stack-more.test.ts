@@ -2,6 +2,7 @@ import { NETIF_F } from '@netlayers/netdev-ring';
 import { allocSkb, IpSummed, skbChecksum, skbStats, type SkBuff } from '@netlayers/skbuff';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestNet } from './testing/net.js';
+import { TestHub } from './testing/hub.js';
 import {
   ArpOperation, ArpPacket, IcmpPacket, IcmpRepr, ArpRepr, DstCache, EtherType, EthernetFrame, EthernetRepr, IpProtocol, MAX_HEADER,
   fold16, icmpSendEcho, ipHdr, ipQueueXmit, ipv4, mac, pseudoHeaderSum, type Interface, type Stack,
@@ -168,5 +169,44 @@ describe('icmpSendEcho', () => {
     net.run(10, 1);
     expect(seen).toEqual([1, 2, 3]);
     expect(h1.icmpMib.OutEchos).toBe(3);
+  });
+});
+
+describe('ICMP redirects on a shared segment', () => {
+  it('the router redirects the host to the better gateway; the host honours it', () => {
+    net = new TestNet();
+    const hub = new TestHub();
+    const host = net.stack();
+    const r1 = net.stack({ forwarding: true });
+    const r2 = net.stack({ forwarding: true });
+    const far = net.stack();
+    const hIf = hub.attach(host, { addr: ipv4('198.18.0.10'), prefixLen: 24 });
+    const r1If = hub.attach(r1, { addr: ipv4('198.18.0.1'), prefixLen: 24 });
+    const r2If = hub.attach(r2, { addr: ipv4('198.18.0.2'), prefixLen: 24 });
+    const l = net.link(r2, { addr: ipv4('198.18.9.1'), prefixLen: 24 }, far, { addr: ipv4('198.18.9.2'), prefixLen: 24 });
+    host.addRoute({ prefix: 0, prefixLen: 0, gateway: ipv4('198.18.0.1'), iface: hIf });
+    r1.addRoute({ prefix: ipv4('198.18.9.0'), prefixLen: 24, gateway: ipv4('198.18.0.2'), iface: r1If });
+    far.addRoute({ prefix: 0, prefixLen: 0, gateway: ipv4('198.18.9.1'), iface: l.b });
+    void r2If;
+    const pump = () => {
+      for (let i = 0; i < 20; i++) {
+        hub.flush();
+        net.run(1, 1);
+      }
+    };
+    pump();
+    const srv = far.udp.socket().bind(7);
+    const cli = host.udp.socket().bind(1000);
+    cli.sendto(Uint8Array.of(1), ipv4('198.18.9.2'), 7);
+    pump();
+    expect(srv.recv()?.data).toEqual(Uint8Array.of(1));
+    expect(r1.icmpMib.OutRedirects).toBe(1);
+    expect(host.icmpMib.InRedirects).toBe(1);
+    expect(host.redirectFor(ipv4('198.18.9.2'))).toBe(ipv4('198.18.0.2'));
+    const fw = r1.ipMib.ForwDatagrams;
+    cli.sendto(Uint8Array.of(2), ipv4('198.18.9.2'), 7);
+    pump();
+    expect(srv.recv()?.data).toEqual(Uint8Array.of(2));
+    expect(r1.ipMib.ForwDatagrams).toBe(fw); // the second datagram went straight to r2
   });
 });

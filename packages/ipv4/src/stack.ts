@@ -165,6 +165,10 @@ export interface StackOptions {
   idSeed?: number;
   /** Answer ICMP echo requests (default true; `icmp_echo_ignore_all` = !this). */
   echoReply?: boolean;
+  /** Send ICMP redirects when forwarding back out the input link (`send_redirects`, default true). */
+  sendRedirects?: boolean;
+  /** Honour ICMP redirects from the current gateway (`accept_redirects`; default: true unless forwarding). */
+  acceptRedirects?: boolean;
 }
 
 /** A learned path MTU (Linux FIB nexthop exception). */
@@ -192,6 +196,8 @@ export class Stack {
   forwarding: boolean;
   defaultTtl: number;
   echoReply: boolean;
+  sendRedirects: boolean;
+  acceptRedirects: boolean;
   /** Frames with an EtherType nobody handles. */
   rxUnknownEthertype = 0;
   /** Frames for another MAC (PACKET_OTHERHOST) dropped. */
@@ -205,6 +211,7 @@ export class Stack {
   private readonly protos: Array<InetProtocol | undefined> = new Array(256).fill(undefined);
   private readonly localAddrs = new Map<Ipv4Addr, Interface>();
   private readonly pmtu = new Map<Ipv4Addr, PmtuEntry>();
+  private readonly redirects = new Map<Ipv4Addr, { gateway: Ipv4Addr; expires: number }>();
   /** @internal input dsts of local addresses, validated by genid. */
   readonly localDstCache = new Map<Ipv4Addr, DstEntry>();
   /** @internal generation of route-affecting state besides the FIB (PMTU, addresses). */
@@ -224,6 +231,8 @@ export class Stack {
     this.forwarding = opts.forwarding ?? false;
     this.defaultTtl = opts.defaultTtl ?? 64;
     this.echoReply = opts.echoReply ?? true;
+    this.sendRedirects = opts.sendRedirects ?? true;
+    this.acceptRedirects = opts.acceptRedirects ?? !this.forwarding;
     this.neighParams = opts.neigh ?? {};
     this.pmtuExpiresMs = opts.pmtuExpiresMs ?? 600_000;
     this.icmpRate = opts.icmpRateLimit ?? { perSecond: 1000, burst: 50 };
@@ -336,6 +345,24 @@ export class Stack {
     const cur = this.pmtuFor(daddr);
     if (cur !== undefined && cur <= m) return;
     this.pmtu.set(daddr >>> 0, { mtu: m, expires: this.clock.now() + this.pmtuExpiresMs });
+    this.extraGen++;
+  }
+
+  /** Gateway learned from an ICMP redirect for `daddr`, if not expired (FIB nexthop exception). */
+  redirectFor(daddr: Ipv4Addr): Ipv4Addr | undefined {
+    const e = this.redirects.get(daddr >>> 0);
+    if (!e) return undefined;
+    if (this.clock.now() >= e.expires) {
+      this.redirects.delete(daddr >>> 0);
+      this.extraGen++;
+      return undefined;
+    }
+    return e.gateway;
+  }
+
+  /** Records a redirect (Linux `__ip_do_redirect`); invalidates cached dsts. */
+  learnRedirect(daddr: Ipv4Addr, gateway: Ipv4Addr): void {
+    this.redirects.set(daddr >>> 0, { gateway: gateway >>> 0, expires: this.clock.now() + this.pmtuExpiresMs });
     this.extraGen++;
   }
 

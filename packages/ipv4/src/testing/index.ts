@@ -6,3 +6,4 @@
 export * from './wire-arbitraries.js';
 export * from './net.js';
 export * from './frag-arbitraries.js';
+export * from './hub.js';

@@ -65,6 +65,9 @@ export const IcmpUnreachCode = {
   PKT_FILTERED: 13,
 } as const;
 
+/** Codes for {@link IcmpType.REDIRECT}. */
+export const IcmpRedirectCode = { NET: 0, HOST: 1, TOS_NET: 2, TOS_HOST: 3 } as const;
+
 /** Codes for {@link IcmpType.TIME_EXCEEDED}. */
 export const IcmpTimeExceededCode = { TTL: 0, FRAG_REASM: 1 } as const;
 
