@@ -78,13 +78,15 @@ export const rfc5321Scenarios: readonly Scenario[] = [
         `MAIL FROM:<${ctx.opts.mailFrom}>`, `MAIL FROM:<${ctx.opts.mailFrom}>`, 'MAIL FROM:<broken@',
         `RCPT TO:<${ctx.opts.recipient(0)}>`, 'RSET x', 'RSET', 'NOOP x',
       ];
+      // Lock-step: each command waits for one reply; an extra reply anywhere
+      // shifts the rest and is left over at the end.
       const codes: number[] = [];
-      for (const l of lines) {
-        const r = await ctx.cmd(s.conn, l);
-        codes.push(r.code);
-        await ctx.expectSilence(s.conn, l);
-      }
-      return pass(`one reply each: ${lines.map((l, i) => `${l.split(' ')[0]}=${codes[i]}`).join(' ')}`);
+      for (const l of lines) codes.push((await ctx.cmd(s.conn, l)).code);
+      const extra = await s.conn.quiet(ctx.opts.quietMs);
+      for (const r of extra) ctx.allReplies.push(r);
+      const shown = lines.map((l, i) => `${l.split(' ')[0]}=${codes[i]}`).join(' ');
+      if (extra.length > 0) fail(`${lines.length} commands got ${lines.length + extra.length} replies (${shown}, then ${extra.map((r) => r.code).join(', ')})`);
+      return pass(`one reply each: ${shown}`);
     },
   },
   {
@@ -158,26 +160,29 @@ export const rfc5321Scenarios: readonly Scenario[] = [
     title: '`<LF>.<LF>` and other bare-LF/CR dot lines never end the data (SMTP smuggling)',
     async run(ctx) {
       const variants = ['\n.\n', '\n.\r\n', '\r\n.\n', '\r.\r\n', '\r\n.\r'];
-      const results: string[] = [];
-      for (const v of variants) {
-        const s = await ctx.transaction();
-        await ctx.expect(s.conn, 'DATA', [354]);
-        const smuggled = `MAIL FROM:<smuggled@example.com>\r\nRCPT TO:<${ctx.opts.recipient(1)}>\r\nDATA\r\nsmuggled\r\n`;
-        const payload = `Subject: smuggling\r\n\r\nhello${v}${smuggled}\r\n.\r\n`;
-        s.conn.write(payload);
-        const first = await ctx.reply(s.conn, '(end of data after a smuggling sequence)');
-        const extra = await s.conn.quiet(ctx.opts.quietMs);
-        for (const r of extra) ctx.allReplies.push(r);
+      // One connection per variant, played side by side (one quiet window for all).
+      const results = await Promise.all(
+        variants.map(async (v) => {
+          const s = await ctx.transaction();
+          await ctx.expect(s.conn, 'DATA', [354]);
+          const smuggled = `MAIL FROM:<smuggled@example.com>\r\nRCPT TO:<${ctx.opts.recipient(1)}>\r\nDATA\r\nsmuggled\r\n`;
+          const payload = `Subject: smuggling\r\n\r\nhello${v}${smuggled}\r\n.\r\n`;
+          s.conn.write(payload);
+          const first = await ctx.reply(s.conn, '(end of data after a smuggling sequence)');
+          const extra = await s.conn.quiet(ctx.opts.quietMs);
+          for (const r of extra) ctx.allReplies.push(r);
+          return { v, payload, first, extra };
+        }),
+      );
+      for (const { v, payload, first, extra } of results) {
         if (extra.length > 0) {
           fail(
             `data "${show(payload, 200)}" got ${extra.length + 1} replies (${[first, ...extra].map((r) => r.code).join(', ')}): ` +
               `the server ended the data at "${show(v)}" and ran the smuggled commands`,
           );
         }
-        results.push(`${show(v)}→${first.code}`);
-        s.conn.destroy();
       }
-      return pass(`one reply per message: ${results.join(' ')}`);
+      return pass(`one reply per message: ${results.map((x) => `${show(x.v)}→${x.first.code}`).join(' ')}`);
     },
   },
   {
