@@ -431,7 +431,9 @@ export abstract class NetDevice {
       this._drop(skb, 'NETDEV_DOWN', 'rx');
       return NetRx.DROP;
     }
-    if (len > this.mtu + this.hardHeaderLen && !this.hasFeature(NETIF_F.TSO | NETIF_F.GRO)) {
+    // Oversize frames are runts' opposite: dropped, unless they are GSO packets (gsoSize set
+    // by a TSO sender, as veth forwards them) or this device accepts large frames (TSO).
+    if (len > this.mtu + this.hardHeaderLen && skb.gsoSize === 0 && !this.hasFeature(NETIF_F.TSO)) {
       this.stats.rxLengthErrors++;
       this.stats.rxErrors++;
       this._drop(skb, 'PKT_TOO_BIG', 'rx');

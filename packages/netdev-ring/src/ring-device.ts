@@ -96,6 +96,11 @@ export abstract class RingNetDevice extends NetDevice {
     return n;
   }
 
+  /** `napi_schedule` for this device's NAPI context. @returns true if newly scheduled */
+  napiSchedule(): boolean {
+    return this.napi.schedule();
+  }
+
   /** The RX interrupt: masks interrupts and schedules NAPI (if interrupts are enabled). */
   rxInterrupt(): void {
     if (!this.irqEnabled) return;
