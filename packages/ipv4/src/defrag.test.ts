@@ -1,3 +1,4 @@
+import { runs } from './test-runs.js';
 import { VirtualClock } from '@netlayers/clock';
 import { allocSkb, skbStats, type SkBuff } from '@netlayers/skbuff';
 import fc from 'fast-check';
@@ -54,7 +55,7 @@ describe('ipDefrag', () => {
         expect(d.queueCount).toBe(0);
         expect(d.mem).toBe(0);
       }),
-      { numRuns: 400 },
+      { numRuns: runs(400) },
     );
     expect(skbStats().live).toBe(live0);
   });
@@ -79,7 +80,7 @@ describe('ipDefrag', () => {
         d.flush();
         expect(d.mem).toBe(0);
       }),
-      { numRuns: 60 },
+      { numRuns: runs(60) },
     );
     expect(skbStats().live).toBe(live0);
   });

@@ -1,3 +1,4 @@
+import { runs } from './test-runs.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Fib, FibError } from './fib.js';
@@ -57,7 +58,7 @@ describe('Fib', () => {
           }
         }
       }),
-      { numRuns: 200 },
+      { numRuns: runs(200) },
     );
   });
 });

@@ -1,3 +1,4 @@
+import { runs } from './test-runs.js';
 import { VirtualClock } from '@netlayers/clock';
 import { allocSkb, skbStats, type SkBuff } from '@netlayers/skbuff';
 import fc from 'fast-check';
@@ -69,7 +70,7 @@ describe('ipFragment → ipDefrag (our fragmenter, our reassembler)', () => {
           expect(defrag.queueCount).toBe(0);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
     stack.close();
     expect(skbStats().live).toBe(live0);

@@ -1,3 +1,4 @@
+import { runs } from './test-runs.js';
 import { VirtualClock } from '@netlayers/clock';
 import { allocSkb, skbStats, type SkBuff } from '@netlayers/skbuff';
 import fc from 'fast-check';
@@ -130,7 +131,7 @@ describe('NeighTable (property)', () => {
         void failed;
         void requests;
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
     expect(skbStats().live).toBe(live0);
   });

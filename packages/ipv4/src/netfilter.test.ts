@@ -1,3 +1,4 @@
+import { runs } from './test-runs.js';
 import { allocSkb } from '@netlayers/skbuff';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -32,7 +33,7 @@ describe('Netfilter (property)', () => {
           skb.free();
         },
       ),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 });

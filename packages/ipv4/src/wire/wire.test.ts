@@ -1,3 +1,4 @@
+import { runs } from '../test-runs.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,7 +10,7 @@ import {
   UdpPacket, UdpRepr, ipv4, ipv4ToString, mac, macToString, parseIpv4Options, checksumReplace16, sum16, checksum16, fold16,
 } from '../index.js';
 
-const RUNS = { numRuns: 300 };
+const RUNS = { numRuns: runs(300) };
 
 /** Every parser in one place: the fuzz targets. */
 const parsers: Record<string, (b: Uint8Array) => unknown> = {
@@ -100,7 +101,7 @@ describe('roundtrips parse(emit(repr))', () => {
 describe('arbitrary bytes never throw anything but ParseError', () => {
   for (const [name, parse] of Object.entries(parsers)) {
     it(`${name}: random bytes`, () => {
-      fc.assert(fc.property(fc.uint8Array({ maxLength: 128 }), (b) => onlyParseErrors(() => parse(b))), { numRuns: 1000 });
+      fc.assert(fc.property(fc.uint8Array({ maxLength: 128 }), (b) => onlyParseErrors(() => parse(b))), { numRuns: runs(1000) });
     });
   }
   const malformed: Record<string, () => fc.Arbitrary<Uint8Array>> = {
@@ -108,7 +109,7 @@ describe('arbitrary bytes never throw anything but ParseError', () => {
   };
   for (const [name, arb] of Object.entries(malformed)) {
     it(`${name}: malformed near-valid bytes are rejected with ParseError or parse consistently`, () => {
-      fc.assert(fc.property(arb(), (b) => onlyParseErrors(() => parsers[name]!(b))), { numRuns: 1000 });
+      fc.assert(fc.property(arb(), (b) => onlyParseErrors(() => parsers[name]!(b))), { numRuns: runs(1000) });
     });
   }
   it('ipv4 bit flips in the header are always detected by the checksum or a length check', () => {
@@ -131,7 +132,7 @@ describe('checksum', () => {
       const got = fold16(sum16(b, off, len, init));
       // 0 and 0xffff are the same one's-complement value.
       expect(got % 0xffff).toBe(s % 0xffff);
-    }), { numRuns: 500 });
+    }), { numRuns: runs(500) });
   });
 });
 
