@@ -8,8 +8,8 @@
  * Figures only; nothing is asserted. Run: npm run bench -w @netlayers/netdev-ring
  */
 import { Worker } from 'node:worker_threads';
-import { allocSkb, skbStats, type SkBuff } from '@netlayers/skbuff';
-import { DevicePair, ETH_P, Ring, SharedRing, Softnet, createSharedLink } from '../src/index.js';
+import { skbStats } from '@netlayers/skbuff';
+import { SharedRing, createSharedLink } from '../src/index.js';
 
 const fmt = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(1));
 const rows: [string, string][] = [];
@@ -18,131 +18,26 @@ function report(name: string, value: string): void {
   console.log(`${name.padEnd(64)} ${value}`);
 }
 
-function bestOf<T>(n: number, fn: () => T, score: (t: T) => number): T {
-  let best: T | undefined;
-  for (let i = 0; i < n; i++) {
-    const r = fn();
-    if (best === undefined || score(r) > score(best)) best = r;
-  }
-  return best as T;
-}
-
-// ---------------------------------------------------------------- Ring<T>
-function ringBench(batch: number, total = 20_000_000): number {
-  const r = new Ring<number>(1024);
-  const items = Array.from({ length: batch }, (_, i) => i);
-  const out: number[] = [];
-  const t0 = performance.now();
-  let moved = 0;
-  if (batch === 1) {
-    while (moved < total) {
-      r.produce(moved);
-      r.consume();
-      moved++;
-    }
-  } else {
-    while (moved < total) {
-      r.produceBatch(items);
-      out.length = 0;
-      r.consumeBatch(batch, out);
-      moved += batch;
-    }
-  }
-  return moved / ((performance.now() - t0) / 1000);
-}
-
-// ---------------------------------------------------------------- DevicePair (one thread)
 const FRAME_LEN = 64;
-function fillFrame(skb: SkBuff, i: number, dst: Uint8Array): void {
-  skb.reserve(32);
-  const off = skb.putUnchecked(FRAME_LEN);
-  const b = skb.buf;
-  b.set(dst, off);
-  b[off + 12] = 0x08;
-  b[off + 13] = 0x00;
-  b[off + 14] = i & 0xff;
-}
-function pairBench(batch: number, total = 2_000_000): number {
-  const softnet = new Softnet();
-  const pair = DevicePair.create({ softnet, b: { rxRingSize: 1024 } });
-  let got = 0;
-  pair.b.addPacketHandler(ETH_P.IP, (skb) => {
-    got++;
-    skb.free();
-  });
-  const dst = pair.b.mac;
-  const skbs: SkBuff[] = [];
-  const t0 = performance.now();
-  let i = 0;
-  while (i < total) {
-    if (batch === 1) {
-      const skb = allocSkb(FRAME_LEN + 32);
-      fillFrame(skb, i, dst);
-      pair.a.xmit(skb);
-      softnet.doSoftirq();
-      i++;
-    } else {
-      skbs.length = 0;
-      for (let k = 0; k < batch; k++) {
-        const skb = allocSkb(FRAME_LEN + 32);
-        fillFrame(skb, i + k, dst);
-        skbs.push(skb);
-      }
-      pair.a.xmitBatch(skbs);
-      softnet.doSoftirq();
-      i += batch;
-    }
-  }
-  softnet.runUntilIdle();
-  const rate = got / ((performance.now() - t0) / 1000);
-  pair.destroy();
-  return rate;
-}
+const caseWorker = new URL('./case-worker.mjs', import.meta.url);
 
-/**
- * The device path alone: the same skbs circulate (the handler hands each back to the
- * sender instead of freeing it), so no allocation is measured — descriptors/s of
- * xmitBatch → veth → RX ring → NAPI → eth_type_trans → handler.
- */
-function pairRecycledBench(batch: number, total = 6_000_000): number {
-  const softnet = new Softnet();
-  const pair = DevicePair.create({ softnet, b: { rxRingSize: 1024 } });
-  const dst = pair.b.mac;
-  const free: SkBuff[] = [];
-  for (let k = 0; k < batch; k++) {
-    const skb = allocSkb(FRAME_LEN + 32);
-    fillFrame(skb, k, dst);
-    free.push(skb);
+/** Runs an in-thread case `reps` times, each in a fresh worker; returns the best rate. */
+async function inFreshThread(name: string, args: number[], reps = 3): Promise<number> {
+  let best = 0;
+  for (let i = 0; i < reps; i++) {
+    const w = new Worker(caseWorker, { workerData: { name, args }, execArgv: ['--conditions=@netlayers/source'] });
+    const rate = await new Promise<number>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`bench case ${name} timed out`)), 120_000);
+      w.once('message', (m: { rate: number }) => {
+        clearTimeout(t);
+        resolve(m.rate);
+      });
+      w.once('error', reject);
+    });
+    await w.terminate();
+    best = Math.max(best, rate);
   }
-  let got = 0;
-  pair.b.addPacketHandler(ETH_P.IP, (skb) => {
-    got++;
-    skb.push(14); // back to the MAC header: ready to send again
-    free.push(skb);
-  });
-  const out: SkBuff[] = [];
-  const t0 = performance.now();
-  while (got < total) {
-    out.length = 0;
-    while (free.length > 0) out.push(free.pop() as SkBuff);
-    pair.a.xmitBatch(out);
-    softnet.doSoftirq();
-  }
-  const rate = got / ((performance.now() - t0) / 1000);
-  for (const s of free) s.free();
-  pair.destroy();
-  return rate;
-}
-
-function allocFreeBench(total = 5_000_000): number {
-  const t0 = performance.now();
-  for (let i = 0; i < total; i++) {
-    const s = allocSkb(FRAME_LEN + 32);
-    s.reserve(32);
-    s.putUnchecked(FRAME_LEN);
-    s.free();
-  }
-  return total / ((performance.now() - t0) / 1000);
+  return best;
 }
 
 // ---------------------------------------------------------------- workers
@@ -193,20 +88,20 @@ async function workerPairBench(mode: 'batch' | 'single', suppress: boolean, coun
 
 async function main(): Promise<void> {
   console.log(`@netlayers/netdev-ring benchmarks — node ${process.version}, ${new Date().toISOString()}\n`);
-  const r1 = bestOf(3, () => ringBench(1), (x) => x);
-  const r64 = bestOf(3, () => ringBench(64), (x) => x);
+  const r1 = await inFreshThread('ringBench', [1]);
+  const r64 = await inFreshThread('ringBench', [64]);
   report('Ring<T> in-thread, one-by-one (descriptors/s)', fmt(r1));
   report('Ring<T> in-thread, batches of 64 (descriptors/s)', fmt(r64));
   report('  batched / one-by-one', `${(r64 / r1).toFixed(2)}x`);
 
-  const p1 = bestOf(2, () => pairBench(1, 1_000_000), (x) => x);
-  const p64 = bestOf(3, () => pairBench(64, 4_000_000), (x) => x);
+  const p1 = await inFreshThread('pairBench', [1, 1_000_000]);
+  const p64 = await inFreshThread('pairBench', [64, 4_000_000]);
   report('DevicePair in-thread, xmit one-by-one + softirq each (frames/s)', fmt(p1));
   report('DevicePair in-thread, xmitBatch(64) + NAPI (frames/s)', fmt(p64));
   report('  batched / one-by-one', `${(p64 / p1).toFixed(2)}x`);
-  const pr = bestOf(3, () => pairRecycledBench(64), (x) => x);
+  const pr = await inFreshThread('pairRecycledBench', [64]);
   report('DevicePair in-thread, xmitBatch(64), skbs recycled (descriptors/s)', fmt(pr));
-  report('  (floor) skb alloc + free alone (per s)', fmt(bestOf(3, () => allocFreeBench(), (x) => x)));
+  report('  (floor) skb alloc + free alone (per s)', fmt(await inFreshThread('allocFreeBench', [])));
 
   const sr64 = await sharedRingBench(64);
   const sr1 = await sharedRingBench(1, 2_000_000);

@@ -82,7 +82,7 @@ export interface EtherDeviceInfo {
  *   the caller drops it and counts `rxLengthErrors`)
  */
 export function ethTypeTrans(skb: SkBuff, dev: EtherDeviceInfo): boolean {
-  if (skb.len < ETH_HLEN || !skb.mayPull(ETH_HLEN)) return false;
+  if (skb.tail - skb.data < ETH_HLEN && (skb.len < ETH_HLEN || !skb.mayPull(ETH_HLEN))) return false;
   const b = skb.buf;
   const d = skb.data;
   skb.macHeader = d;

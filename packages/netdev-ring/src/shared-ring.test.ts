@@ -149,7 +149,7 @@ describe('SharedRing across worker threads', () => {
         fc.integer({ min: 1, max: 64 }),
         async (seed, cap, sup, maxBatch) => {
           const ring = SharedRing.create({ byteCapacity: cap, suppressNotifications: sup });
-          const count = 20_000;
+          const count = process.env.NETLAYERS_SLOW ? 200_000 : 20_000;
           const maxLen = Math.min(200, ring.maxFrame);
           const [p, c] = await Promise.all([
             runWorker({ role: 'produce', buffer: ring.buffer, count, seed, maxBatch, maxLen, deadlineMs: 20_000 }),
