@@ -163,6 +163,40 @@ describe('RFC 2920 PIPELINING (client)', () => {
   });
 });
 
+describe('§4.2 early final reply', () => {
+  it('§4.2 a final reply right behind the 354 (same read) is matched to the end of data', async () => {
+    const h = await greeted();
+    const p = h.session.send({ from: 'a@x.test', to: ['b@y.test'] }, 'x'.repeat(5000));
+    await tick();
+    h.fresh();
+    h.reply('250 ok\r\n250 ok\r\n354 go\r\n550 5.7.1 This violates SMTP\r\n');
+    const e = await rejection(p);
+    expect(e).toBeInstanceOf(SmtpReplyError);
+    expect(e.reply).toMatchObject({ code: 550, enhanced: '5.7.1' });
+  });
+
+  it('an early final reply stops an async body and ends the connection', async () => {
+    const h = await greeted();
+    let pulled = 0;
+    async function* body(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < 100; i++) {
+        pulled++;
+        await tick(1);
+        yield new TextEncoder().encode('line\r\n');
+      }
+    }
+    const p = h.session.send({ from: 'a@x.test', to: ['b@y.test'] }, body());
+    await tick();
+    h.reply('250 ok\r\n250 ok\r\n354 go\r\n');
+    await tick(3);
+    h.reply('552 5.3.4 too much\r\n');
+    const e = await rejection(p);
+    expect(e.reply?.code).toBe(552);
+    expect(pulled).toBeLessThan(100);
+    expect(h.closed).toBe(1);
+  });
+});
+
 describe('§4.5.2 / §2.3.8 client content encoding', () => {
   it('§4.5.2 the client doubles leading dots and §2.3.8 never sends a bare CR or LF', async () => {
     const h = await greeted();

@@ -110,6 +110,8 @@ interface Pending {
   readonly timeout: number;
   resolve(r: SmtpReply): void;
   reject(e: SmtpError): void;
+  /** Runs synchronously when the reply arrives, before later replies of the same read. */
+  sync?: ((r: SmtpReply) => void) | undefined;
 }
 
 /** Pieces at least this large are written directly (zero-copy); smaller ones are coalesced. */
@@ -148,6 +150,8 @@ export class ClientSession {
   private greetWaiter: Promise<SmtpReply>;
   private busy = false;
   private corked = false;
+  private dataFinal: Promise<SmtpReply> | undefined;
+  private dataFinalArrived = false;
   private readonly batch = new Uint8Array(DIRECT_WRITE * 2);
   private batchLen = 0;
 
@@ -233,6 +237,7 @@ export class ClientSession {
       this.fail(new SmtpReplySyntaxError('ERR_SMTP_BAD_REPLY', `unexpected reply ${r.code} with no command pending`), true);
       return;
     }
+    p.sync?.(r);
     this.restartTimer();
     p.resolve(r);
   }
@@ -266,14 +271,14 @@ export class ClientSession {
   }
 
   /** Registers the expectation of one reply (in order). */
-  private expect(label: string, timeout: number): Promise<SmtpReply> {
+  private expect(label: string, timeout: number, sync?: (r: SmtpReply) => void): Promise<SmtpReply> {
     if (this.failure !== undefined) {
       const f = Promise.reject(this.failure);
       f.catch(() => undefined);
       return f;
     }
     const p = new Promise<SmtpReply>((resolve, reject) => {
-      this.pending.push({ label, timeout, resolve, reject });
+      this.pending.push({ label, timeout, resolve, reject, sync });
       if (this.pending.length === 1) this.restartTimer();
     });
     // Pipelined replies may fail together; a caller awaits them one by one.
@@ -312,10 +317,32 @@ export class ClientSession {
     this.o.transport.write(out);
   }
 
+  /**
+   * Sends DATA. When the 354 arrives, the expectation of the final reply is
+   * registered at once (synchronously, in `onReply`): a server may send its
+   * final reply right behind the 354 (e.g. a policy 550 before reading the
+   * content), in the same read, before the body is even written.
+   */
+  private dataCommand(): Promise<SmtpReply> {
+    this.dataFinal = undefined;
+    return this.command({ verb: 'DATA' }, this.t('dataInit'), (r) => {
+      if (Math.floor(r.code / 100) === 3) {
+        this.dataFinal = this.expect('end of data', this.t('dataTermination'));
+        void this.dataFinal.then(() => (this.dataFinalArrived = true), () => (this.dataFinalArrived = true));
+      }
+    });
+  }
+
+  private takeDataFinal(): Promise<SmtpReply> {
+    const p = this.dataFinal ?? this.expect('end of data', this.t('dataTermination'));
+    this.dataFinal = undefined;
+    return p;
+  }
+
   /** Sends one command and returns the promise of its reply. */
-  private command(cmd: SmtpCommand, timeout: number): Promise<SmtpReply> {
+  private command(cmd: SmtpCommand, timeout: number, sync?: (r: SmtpReply) => void): Promise<SmtpReply> {
     const line = formatCommand(cmd);
-    const p = this.expect(line.slice(0, -2), timeout);
+    const p = this.expect(line.slice(0, -2), timeout, sync);
     this.write(asciiBytes(line));
     if (!this.corked) this.flushWrites();
     return p;
@@ -447,7 +474,7 @@ export class ClientSession {
         }
       }
       let dataP: Promise<SmtpReply> | undefined;
-      if (!chunking && pipelining) dataP = this.command({ verb: 'DATA' }, this.t('dataInit'));
+      if (!chunking && pipelining) dataP = this.dataCommand();
       this.corked = false;
       this.flushWrites();
       if (pipelining) {
@@ -475,7 +502,7 @@ export class ClientSession {
       if (chunking) {
         ({ final, size } = await this.sendBdat(bodyBytes, pipelining));
       } else {
-        const r354 = await (dataP ?? this.command({ verb: 'DATA' }, this.t('dataInit')));
+        const r354 = await (dataP ?? this.dataCommand());
         // RFC 5321 §4.2.1: act on the first digit — 3yz means "send the data".
         if (Math.floor(r354.code / 100) !== 3) throw new SmtpReplyError('DATA', r354);
         ({ final, size } = await this.sendData(bodyBytes));
@@ -506,7 +533,7 @@ export class ClientSession {
   private async abortData(dataP: Promise<SmtpReply>): Promise<void> {
     const r = await dataP;
     if (Math.floor(r.code / 100) === 3) {
-      const p = this.expect('end of data', this.t('dataTermination'));
+      const p = this.takeDataFinal();
       this.write(asciiBytes('.\r\n'));
       this.flushWrites();
       await p;
@@ -516,6 +543,8 @@ export class ClientSession {
   private async sendData(body: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<{ final: SmtpReply; size: number }> {
     let size = 0;
     const normalize = this.o.normalizeLineEndings ?? true;
+    this.dataFinalArrived = false;
+    const finalP = this.takeDataFinal();
     if (body instanceof Uint8Array || Symbol.iterator in body) {
       const src = body as Uint8Array | Iterable<Uint8Array>;
       for (const c of encodeData(countingIter(src, (n) => (size += n)), { normalize })) this.write(c);
@@ -524,6 +553,13 @@ export class ClientSession {
       // async source: stuff chunk by chunk, carrying line state across chunks
       const stuffer = new StreamingEncoder(normalize);
       for await (const chunk of body) {
+        if (this.dataFinalArrived) {
+          // The server answered before the end of the content and no longer
+          // reads it: the rest cannot be sent in sync, so the connection ends.
+          const final = await finalP;
+          this.fail(new SmtpReplyError('end of data', final), true);
+          return { final, size };
+        }
         size += chunk.length;
         for (const c of stuffer.push(chunk)) this.write(c);
         this.flushWrites();
@@ -531,7 +567,7 @@ export class ClientSession {
       for (const c of stuffer.end()) this.write(c);
       this.flushWrites();
     }
-    const final = await this.expect('end of data', this.t('dataTermination'));
+    const final = await finalP;
     return { final, size };
   }
 
