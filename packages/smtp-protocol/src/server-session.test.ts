@@ -640,6 +640,26 @@ describe('RFC 3030 CHUNKING', () => {
     expect(h.codes()).toEqual([250, 250, 250, 503]);
   });
 
+  it('RFC 3030 RSET or EHLO between BDAT chunks aborts the message (the hook sees an error, no 250 for it)', async () => {
+    let err: unknown;
+    const h = new ServerHarness({
+      hooks: {
+        onData: async (m) => {
+          try {
+            await m.drain();
+          } catch (e) {
+            err = e;
+          }
+        },
+      },
+    }).ehlo();
+    h.send('MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nBDAT 3\r\nabcEHLO c\r\nBDAT 1 LAST\r\nx');
+    await tick();
+    expect(h.codes()).toEqual([250, 250, 250, 250, 503]);
+    expect(err).toMatchObject({ code: 'ERR_SMTP_ABORTED' });
+    expect(h.session.messagesAccepted).toBe(0);
+  });
+
   it('RFC 3030 BINARYMIME requires BDAT: DATA → 503', () => {
     const h = new ServerHarness().ehlo();
     h.send('MAIL FROM:<a@x.test> BODY=BINARYMIME\r\nRCPT TO:<b@y.test>\r\nDATA\r\n');

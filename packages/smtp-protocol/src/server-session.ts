@@ -277,7 +277,6 @@ export class ServerSession {
   private scanner: DataScanner | undefined;
   private message: IncomingMessage | undefined;
   private dataHook: Promise<HookResult> | HookResult;
-  private dataHookError = false;
   private bdatRemaining = 0;
   private bdatLast = false;
   private bdatFailed: SmtpResponse | undefined;
@@ -367,10 +366,10 @@ export class ServerSession {
       if (res !== undefined && res.code >= 400) {
         // §3.1: 554 instead of 220; then wait for QUIT and answer 503 otherwise.
         this.connectRejected = true;
-        this.replyRaw(res.code, res.enhanced, lineList(res.message, 'No SMTP service here'), true, false);
+        this.replyRaw(res.code, res.enhanced, lineList(res.message, 'No SMTP service here'), true);
       } else {
         const text = res?.message !== undefined ? lineList(res.message, '') : [`${this.hostname} ${this.o.banner ?? 'ESMTP netlayers'}`];
-        this.replyRaw(220, undefined, text, false, false);
+        this.replyRaw(220, undefined, text, false);
       }
       this.flush();
       this.armTimer();
@@ -408,7 +407,7 @@ export class ServerSession {
   shutdown(text = 'Service shutting down'): void {
     if (this._state === 'Closed' || this.closing) return;
     this.out = [];
-    this.replyRaw(421, '4.3.2', [`${this.hostname} ${text}`], true, false);
+    this.replyRaw(421, '4.3.2', [`${this.hostname} ${text}`], true);
     this.flush();
     this.terminate(new SmtpError('ERR_SMTP_ABORTED', 'server shutdown'), true);
   }
@@ -494,14 +493,13 @@ export class ServerSession {
     if (this._state === 'Closed') return;
     // RFC 5321 §4.5.3.2: on timeout the server closes with 421.
     this.out = [];
-    this.replyRaw(421, '4.4.2', [`${this.hostname} Error: timeout exceeded`], true, false);
+    this.replyRaw(421, '4.4.2', [`${this.hostname} Error: timeout exceeded`], true);
     this.flush();
     this.terminate(new SmtpError('ERR_SMTP_TIMEOUT', 'client timed out'), true);
   }
 
   /** Appends a reply to the output buffer (flushed per RFC 2920 rules). */
-  private replyRaw(code: number, enhanced: string | undefined, text: readonly string[], useEnhanced: boolean, _x: boolean): void {
-    void _x;
+  private replyRaw(code: number, enhanced: string | undefined, text: readonly string[], useEnhanced: boolean): void {
     // RFC 3463 classes are 2, 4, 5: 3yz replies (354) carry no enhanced code.
     const enh = useEnhanced && this.ext.enhancedStatusCodes && (code < 300 || code >= 400) ? enhancedFor(code, enhanced) : undefined;
     this.out.push(formatReply(enh === undefined ? { code, lines: text } : { code, enhanced: enh, lines: text }));
@@ -509,7 +507,7 @@ export class ServerSession {
   }
 
   private reply(code: number, enhanced: string | undefined, text: string | readonly string[]): void {
-    this.replyRaw(code, enhanced, typeof text === 'string' ? [text] : text, true, false);
+    this.replyRaw(code, enhanced, typeof text === 'string' ? [text] : text, true);
   }
 
   private replyResponse(res: SmtpResponse, fallbackText: string): void {
@@ -727,11 +725,7 @@ export class ServerSession {
   }
 
   private onHelo(verb: 'HELO' | 'EHLO', domain: string): void {
-    if (this.mode !== 'command' || this._state === 'WritingMail') {
-      // between BDAT chunks
-      this.reply(503, '5.5.1', 'Bad sequence of commands');
-      return;
-    }
+    // Also allowed between BDAT chunks: like RSET it aborts the transaction.
     const r = this.callHook(() => this.hooks.onEhlo?.(domain, this));
     this.after(r, (res) => {
       if (res !== undefined && res.code >= 400) {
@@ -745,8 +739,8 @@ export class ServerSession {
       this.esmtp = verb === 'EHLO';
       this.setState('Wait');
       const greet = res?.message !== undefined ? lineList(res.message, '')[0]! : `${this.hostname} Hello ${domain}`;
-      if (verb === 'EHLO') this.replyRaw(250, undefined, [greet, ...this.extensionLines()], false, false);
-      else this.replyRaw(250, undefined, [greet], false, false);
+      if (verb === 'EHLO') this.replyRaw(250, undefined, [greet, ...this.extensionLines()], false);
+      else this.replyRaw(250, undefined, [greet], false);
     });
   }
 
@@ -931,7 +925,6 @@ export class ServerSession {
     this.message = msg;
     const hdr = this.o.receivedHeader?.(this, env);
     if (hdr !== undefined) msg.push([asciiBytes(hdr)]);
-    this.dataHookError = false;
     const hook = this.hooks.onData;
     if (hook === undefined) {
       // No consumer: content is dropped as it arrives.
