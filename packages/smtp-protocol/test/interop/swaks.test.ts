@@ -99,3 +99,25 @@ describe.skipIf(SWAKS === undefined).each([false, true])('swaks against createSe
     expect(r.stdout).toContain('552 5.3.4');
   });
 });
+
+describe.skipIf(SWAKS === undefined)('swaks against createServer: protocol variants', () => {
+  it('--protocol SMTP (HELO, no ESMTP) delivers; the trace header says SMTP', async () => {
+    const s = server as OurServer;
+    const tag = `helo-${Date.now()}`;
+    const r = await swaks(['--protocol', 'SMTP', '--from', 'alice@x.example', '--to', 'bob@y.example', '--h-Subject', tag, '--body', tag], false);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toContain(' -> HELO swaks.test');
+    const got = s.messages.find((m) => m.content.includes(tag));
+    expect(got?.content.toString('latin1')).toMatch(/^Received: from swaks\.test [^\r]*\r\n(\t[^\r]*\r\n)*/);
+    expect(got?.content.toString('latin1')).toMatch(/^Received: [^\r]*\r\n\tby netlayers\.test with SMTP\r\n/);
+  });
+
+  it('--quit-after RCPT: QUIT mid-transaction gets 221 and stores nothing', async () => {
+    const s = server as OurServer;
+    const before = s.messages.length;
+    const r = await swaks(['--quit-after', 'RCPT', '--from', 'alice@x.example', '--to', 'bob@y.example'], true);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toContain('<-  221 ');
+    expect(s.messages.length).toBe(before);
+  });
+});
