@@ -27,7 +27,9 @@ describe('ipFragment → ipDefrag (our fragmenter, our reassembler)', () => {
         fc.nat(3),
         fc.boolean(),
         fc.integer({ min: 0, max: 0xffff }),
-        (payload, mtu, order, dups, lose, ident) => {
+        fc.constantFrom(0, 0, 1000, 65536),
+        (payload, mtu, order, dups, lose, ident, copyBelow) => {
+          stack.fragCopyBelow = copyBelow;
           const mib = new IpMib();
           const high = 256 * 1024;
           const defrag = new IpDefrag(clock, mib, { highThresh: high, lowThresh: 192 * 1024 });

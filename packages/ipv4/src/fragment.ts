@@ -10,6 +10,12 @@
  * Payload offsets are multiples of 8; the last fragment keeps the original MF
  * (refragmenting a fragment while forwarding).
  *
+ * Policy knob: `StackOptions.fragCopyBelow` (default 0 = never copy) makes
+ * fragments of a *linear* packet whose payload is smaller than that many bytes
+ * copy their payload instead (Linux's slow path). In JavaScript a 1480-byte
+ * memcpy costs less than the extra skb head a shared fragment needs, so the
+ * bench reports both; paged payloads are always shared.
+ *
  * @module
  */
 import { allocSkb, IpSummed, skbChecksumHelp, type SkBuff } from '@netlayers/skbuff';
@@ -55,13 +61,15 @@ export function ipFragment(stack: Stack, skb: SkBuff, dst: DstEntry, output: (fr
   const origOffset = (fw & IP_OFFSET) * 8;
   const origMf = (fw & IP_MF) !== 0;
   const payloadLen = skb.len - ihl;
+  const linear = skb.dataLen === 0;
   let status: XmitStatus = 'OK';
   for (let off = 0; off < payloadLen; off += maxData) {
     const len = Math.min(maxData, payloadLen - off);
     const last = off + len >= payloadLen;
-    const frag = allocSkb(LL_MAX_HEADER + ihl, { pool: skb.pool });
+    const copy = linear && len < stack.fragCopyBelow;
+    const frag = allocSkb(LL_MAX_HEADER + ihl + (copy ? len : 0), { pool: skb.pool });
     frag.reserve(LL_MAX_HEADER);
-    const o = frag.putOff(ihl);
+    const o = frag.putOff(copy ? ihl + len : ihl);
     const b = frag.buf;
     b.set(header, o);
     if (off > 0 && ihl > 20) optionsFragment(b, o + 20, o + ihl);
@@ -71,7 +79,16 @@ export function ipFragment(stack: Stack, skb: SkBuff, dst: DstEntry, output: (fr
     writeU16(b, o + IPV4_FIELD.CHECKSUM, checksum16(sum16(b, o, ihl)));
     frag.networkHeader = o;
     frag.transportHeader = o + ihl;
-    for (const c of skbShareRange(skb, ihl + off, len)) frag.appendFragList(c);
+    if (copy) {
+      // Opt-in copy policy (Linux's slow path): small linear payloads are copied.
+      skb.copyBits(ihl + off, b, len, o + ihl);
+    } else if (linear) {
+      // Linear original: one clone narrowed to the range.
+      const c = skb.clone();
+      c.pullUnchecked(ihl + off);
+      c.trim(len);
+      frag.appendFragList(c);
+    } else for (const c of skbShareRange(skb, ihl + off, len)) frag.appendFragList(c);
     frag.protocol = 0x0800;
     frag.priority = skb.priority;
     frag.mark = skb.mark;

@@ -165,6 +165,11 @@ export interface StackOptions {
   idSeed?: number;
   /** Answer ICMP echo requests (default true; `icmp_echo_ignore_all` = !this). */
   echoReply?: boolean;
+  /**
+   * Fragments of a linear packet with less than this many payload bytes copy
+   * the payload instead of sharing it (default 0: always share, zero copy).
+   */
+  fragCopyBelow?: number;
   /** Send ICMP redirects when forwarding back out the input link (`send_redirects`, default true). */
   sendRedirects?: boolean;
   /** Honour ICMP redirects from the current gateway (`accept_redirects`; default: true unless forwarding). */
@@ -198,6 +203,8 @@ export class Stack {
   echoReply: boolean;
   sendRedirects: boolean;
   acceptRedirects: boolean;
+  /** See {@link StackOptions.fragCopyBelow}. */
+  fragCopyBelow: number;
   /** Frames with an EtherType nobody handles. */
   rxUnknownEthertype = 0;
   /** Frames for another MAC (PACKET_OTHERHOST) dropped. */
@@ -232,6 +239,7 @@ export class Stack {
     this.defaultTtl = opts.defaultTtl ?? 64;
     this.echoReply = opts.echoReply ?? true;
     this.sendRedirects = opts.sendRedirects ?? true;
+    this.fragCopyBelow = opts.fragCopyBelow ?? 0;
     this.acceptRedirects = opts.acceptRedirects ?? !this.forwarding;
     this.neighParams = opts.neigh ?? {};
     this.pmtuExpiresMs = opts.pmtuExpiresMs ?? 600_000;
