@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ClientHarness, EHLO_REPLY, tick } from './test-harness.js';
 import { SmtpError, SmtpReplyError } from './errors.js';
+import { ClientSession } from './client-session.js';
+import { VirtualClock } from '@netlayers/clock';
 
 async function greeted(opts: ConstructorParameters<typeof ClientHarness>[0] = {}, ehlo = EHLO_REPLY): Promise<ClientHarness> {
   const h = new ClientHarness(opts);
@@ -428,5 +430,47 @@ describe('§3.8 / §4.5.3.2 connection loss, 421 and timeouts', () => {
     h.clock.advance(1);
     const e = await rejection(p);
     expect(e.code).toBe('ERR_SMTP_TIMEOUT');
+  });
+});
+
+describe('transport back-pressure (client)', () => {
+  it('content is written only as fast as the transport drains (write() === false → whenWritable)', async () => {
+    const clock = new VirtualClock();
+    const writes: number[] = [];
+    let release: (() => void) | undefined;
+    const c = new ClientSession({
+      timers: clock,
+      transport: {
+        write: (d) => {
+          writes.push(d.length);
+          return d.length < 8192; // big writes fill the buffer
+        },
+        whenWritable: () => new Promise<void>((r) => (release = r)),
+        close: () => undefined,
+      },
+    });
+    const g = c.greet();
+    c.receive(new TextEncoder().encode('220 mx\r\n'));
+    await tick();
+    c.receive(new TextEncoder().encode('250-mx\r\n250 PIPELINING\r\n'));
+    await g;
+    const chunk = new Uint8Array(10_000).fill(0x61);
+    chunk[9998] = 13;
+    chunk[9999] = 10;
+    const p = c.send({ from: 'a@x.test', to: ['b@y.test'] }, [chunk, chunk, chunk]);
+    await tick();
+    c.receive(new TextEncoder().encode('250 ok\r\n250 ok\r\n354 go\r\n'));
+    await tick();
+    expect(writes.filter((n) => n === 10_000)).toHaveLength(1);
+    release!();
+    await tick();
+    expect(writes.filter((n) => n === 10_000)).toHaveLength(2);
+    release!();
+    await tick();
+    expect(writes.filter((n) => n === 10_000)).toHaveLength(3);
+    release!();
+    await tick();
+    c.receive(new TextEncoder().encode('250 ok\r\n'));
+    expect((await p).reply.code).toBe(250);
   });
 });

@@ -152,6 +152,7 @@ export class ClientSession {
   private corked = false;
   private dataFinal: Promise<SmtpReply> | undefined;
   private dataFinalArrived = false;
+  private needDrain = false;
   private readonly batch = new Uint8Array(DIRECT_WRITE * 2);
   private batchLen = 0;
 
@@ -298,7 +299,7 @@ export class ClientSession {
     if (this.failure !== undefined) throw this.failure;
     if (bytes.length >= DIRECT_WRITE) {
       this.flushWrites();
-      this.o.transport.write(bytes);
+      if (this.o.transport.write(bytes) === false) this.needDrain = true;
       return;
     }
     if (this.batchLen + bytes.length > this.batch.length) this.flushWrites();
@@ -314,7 +315,7 @@ export class ClientSession {
     }
     const out = this.batch.slice(0, this.batchLen);
     this.batchLen = 0;
-    this.o.transport.write(out);
+    if (this.o.transport.write(out) === false) this.needDrain = true;
   }
 
   /**
@@ -331,6 +332,20 @@ export class ClientSession {
         void this.dataFinal.then(() => (this.dataFinalArrived = true), () => (this.dataFinalArrived = true));
       }
     });
+  }
+
+  /**
+   * Back-pressure: when the transport reported a full buffer, waits until it
+   * drains — or until `stop` settles (a final reply arrived, the session
+   * failed), so a server that stopped reading cannot hang the client.
+   */
+  private async writable(stop: Promise<unknown>): Promise<void> {
+    if (!this.needDrain) return;
+    this.flushWrites();
+    this.needDrain = false;
+    const w = this.o.transport.whenWritable;
+    if (w === undefined) return;
+    await Promise.race([w.call(this.o.transport), stop.then(noop, noop)]);
   }
 
   private takeDataFinal(): Promise<SmtpReply> {
@@ -545,24 +560,35 @@ export class ClientSession {
     const normalize = this.o.normalizeLineEndings ?? true;
     this.dataFinalArrived = false;
     const finalP = this.takeDataFinal();
+    const early = async (): Promise<{ final: SmtpReply; size: number }> => {
+      // The server answered before the end of the content and no longer
+      // reads it: the rest cannot be sent in sync, so the connection ends.
+      const final = await finalP;
+      this.fail(new SmtpReplyError('end of data', final), true);
+      return { final, size };
+    };
     if (body instanceof Uint8Array || Symbol.iterator in body) {
       const src = body as Uint8Array | Iterable<Uint8Array>;
-      for (const c of encodeData(countingIter(src, (n) => (size += n)), { normalize })) this.write(c);
+      for (const c of encodeData(countingIter(src, (n) => (size += n)), { normalize })) {
+        this.write(c);
+        if (this.needDrain) {
+          await this.writable(finalP);
+          if (this.dataFinalArrived) return early();
+          if (this.failure !== undefined) throw this.failure;
+        }
+      }
       this.flushWrites();
     } else {
       // async source: stuff chunk by chunk, carrying line state across chunks
       const stuffer = new StreamingEncoder(normalize);
       for await (const chunk of body) {
-        if (this.dataFinalArrived) {
-          // The server answered before the end of the content and no longer
-          // reads it: the rest cannot be sent in sync, so the connection ends.
-          const final = await finalP;
-          this.fail(new SmtpReplyError('end of data', final), true);
-          return { final, size };
-        }
+        if (this.dataFinalArrived) return early();
         size += chunk.length;
         for (const c of stuffer.push(chunk)) this.write(c);
         this.flushWrites();
+        await this.writable(finalP);
+        if (this.dataFinalArrived) return early();
+        if (this.failure !== undefined) throw this.failure;
       }
       for (const c of stuffer.end()) this.write(c);
       this.flushWrites();
@@ -594,6 +620,8 @@ export class ClientSession {
       this.write(asciiBytes(label + '\r\n'));
       if (c.length > 0) this.write(c);
       this.flushWrites();
+      await this.writable(p);
+      if (this.failure !== undefined) throw this.failure;
       size += c.length;
       if (last) return p;
       if (pipelining) {
@@ -672,6 +700,8 @@ export class ClientSession {
     this.o.transport.close();
   }
 }
+
+function noop(): void {}
 
 /** RFC 5321 §4.2.1: clients act on the first digit; 2yz is success. */
 function ok2(r: SmtpReply): boolean {

@@ -13,7 +13,7 @@ import { ServerSession, type ServerSessionOptions, type SessionTransport } from 
 
 /** The subset of `stream.Duplex` the adapters use. */
 export interface DuplexLike {
-  write(chunk: Uint8Array): unknown;
+  write(chunk: Uint8Array): boolean;
   end(): unknown;
   destroy(err?: Error): unknown;
   pause(): unknown;
@@ -22,6 +22,7 @@ export interface DuplexLike {
   on(event: 'end', cb: () => void): unknown;
   on(event: 'close', cb: () => void): unknown;
   on(event: 'error', cb: (err: Error) => void): unknown;
+  once(event: 'drain' | 'close', cb: () => void): unknown;
   removeListener(event: string, cb: (...args: never[]) => void): unknown;
   readonly remoteAddress?: string | undefined;
   readonly remotePort?: number | undefined;
@@ -131,9 +132,17 @@ export type AttachClientOptions = Omit<ClientSessionOptions, 'transport'>;
 export function attachClientSession(stream: DuplexLike, options: AttachClientOptions): ClientSession {
   let closed = false;
   const transport: SessionTransport = {
-    write: (d) => {
-      if (!closed) stream.write(d);
-    },
+    write: (d) => (closed ? true : stream.write(d)),
+    whenWritable: () =>
+      new Promise<void>((resolve) => {
+        const done = (): void => {
+          stream.removeListener('drain', done);
+          stream.removeListener('close', done);
+          resolve();
+        };
+        stream.once('drain', done);
+        stream.once('close', done);
+      }),
     close: () => {
       if (closed) return;
       closed = true;

@@ -55,8 +55,14 @@ export type ServerState =
 
 /** Where a session writes and how it closes: implemented by adapters. */
 export interface SessionTransport {
-  /** Sends bytes to the peer. */
-  write(data: Uint8Array): void;
+  /**
+   * Sends bytes to the peer. May return `false` when the transport's buffer is
+   * full (like `stream.write`); the client then waits for {@link whenWritable}
+   * before writing more message content.
+   */
+  write(data: Uint8Array): boolean | void;
+  /** Resolves when a transport whose `write` returned `false` can take more. */
+  whenWritable?(): Promise<void>;
   /** Closes the connection after pending writes (called after 221 or 421, or by the client after QUIT). */
   close(): void;
   /** Stops delivering input (back-pressure); optional. */
