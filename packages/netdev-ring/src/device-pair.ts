@@ -34,7 +34,7 @@ import { NetdevError } from './errors.js';
 import type { ImpairmentProfile, ImpairmentStats } from './impairment.js';
 import { ImpairedLink } from './link.js';
 import { Softnet } from './napi.js';
-import { NETIF_F, NetdevTx, type NetDevice, type PacketTypes } from './netdevice.js';
+import { NETIF_F, NetdevTx, type NetDevice, type NetRx, type PacketTypes } from './netdevice.js';
 import { Ring } from './ring.js';
 import { RingNetDevice, type RingNetDeviceOptions } from './ring-device.js';
 
@@ -149,6 +149,19 @@ export class VethDevice extends RingNetDevice {
     this.txRing?.drain(this.txRing.size, (skb) => this._drop(skb, 'NETDEV_DOWN', 'tx'));
   }
 
+  /**
+   * Receive-side fix-up of a frame that crossed the pair: memory cannot damage
+   * a CHECKSUM_PARTIAL frame, so the stack need not verify it (veth/lo
+   * semantics) — it is delivered CHECKSUM_UNNECESSARY. Done after the taps, so
+   * a capture still sees it PARTIAL (and {@link PcapWriter} finishes the
+   * checksum in its copy). A frame the link corrupted arrives CHECKSUM_NONE
+   * (the link finished its checksum before flipping the bit).
+   */
+  protected override deliverRx(skb: SkBuff): NetRx {
+    if (skb.ipSummed === IpSummed.PARTIAL) skb.ipSummed = IpSummed.UNNECESSARY;
+    return super.deliverRx(skb);
+  }
+
   /** Frees every frame this end holds (rings, qdisc, wire). */
   destroy(): void {
     this.stop();
@@ -167,15 +180,7 @@ function prepareForPeer(skb: SkBuff): void {
   skb.transportHeader = -1;
 }
 
-/**
- * Receive-side fix-up of a frame that crossed a pair: memory cannot damage a
- * CHECKSUM_PARTIAL frame, so the receiver need not verify it (veth/lo
- * semantics). A frame the link corrupted arrives CHECKSUM_NONE instead (the
- * link finished its checksum before flipping the bit).
- */
-function arrivedFromPeer(skb: SkBuff): void {
-  if (skb.ipSummed === IpSummed.PARTIAL) skb.ipSummed = IpSummed.UNNECESSARY;
-}
+
 
 /** A veth-like pair of connected devices. */
 export class DevicePair {
@@ -243,7 +248,6 @@ export class DevicePair {
 }
 
 function deliver(dev: VethDevice, skb: SkBuff): void {
-  arrivedFromPeer(skb);
   dev.rxDma(skb);
 }
 

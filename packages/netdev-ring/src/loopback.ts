@@ -57,8 +57,12 @@ export class LoopbackDevice extends NetDevice {
   }
 
   private loopbackRx(skb: SkBuff): NetRx {
-    // Like lo: no checksum is ever wrong on loopback.
-    skb.ipSummed = IpSummed.UNNECESSARY;
     return this.receiveFrame(skb);
+  }
+
+  /** Like lo: no checksum is ever wrong on loopback (set after the taps, so captures see PARTIAL). */
+  protected override deliverRx(skb: SkBuff): NetRx {
+    skb.ipSummed = IpSummed.UNNECESSARY;
+    return super.deliverRx(skb);
   }
 }

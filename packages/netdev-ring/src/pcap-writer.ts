@@ -16,7 +16,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Clock } from '@netlayers/clock';
-import type { SkBuff } from '@netlayers/skbuff';
+import { csumBlockAdd, csumFold, csumPartial, IpSummed, type SkBuff } from '@netlayers/skbuff';
 import { NetdevError } from './errors.js';
 import type { NetDevice } from './netdevice.js';
 import {
@@ -33,9 +33,34 @@ export interface PcapWriterOptions extends PcapOptions {
   linkType?: PcapLinkType;
   /** Source of timestamps when `write` gets none. */
   clock?: Clock;
+  /**
+   * Finish CHECKSUM_PARTIAL checksums in the captured copy (default true), so
+   * captures show wire-correct checksums; false records the bytes as they are
+   * (like tcpdump on a Linux sender with offload, which shows "incorrect" sums).
+   */
+  finishChecksums?: boolean;
 }
 
 const CHUNK = 64 * 1024;
+
+/**
+ * Computes a CHECKSUM_PARTIAL frame's checksum into the captured copy `dst[at, at+incl)`
+ * (the skb itself is untouched). Skipped if the range was truncated by snaplen.
+ */
+function finishInCopy(skb: SkBuff, dst: Uint8Array, at: number, incl: number): void {
+  const start = skb.csumStart - skb.data;
+  const field = start + skb.csumOffset;
+  if (start < 0 || field + 2 > skb.len || incl < skb.len) return;
+  let sum = 0;
+  let pos = 0;
+  skb.forEachChunk(start, skb.len - start, (bytes, s, e) => {
+    sum = csumBlockAdd(sum, csumPartial(bytes, s, e - s, 0), pos);
+    pos += e - s;
+  });
+  const c = csumFold(sum);
+  dst[at + field] = c >> 8;
+  dst[at + field + 1] = c & 0xff;
+}
 
 /** A capture file being written. */
 export class PcapWriter {
@@ -47,6 +72,7 @@ export class PcapWriter {
   private readonly snaplen: number;
   private readonly nanosecond: boolean;
   private readonly clock: Clock | undefined;
+  private readonly finishChecksums: boolean;
 
   /**
    * Creates (truncates) `filePath` and writes the file header.
@@ -59,6 +85,7 @@ export class PcapWriter {
     this.snaplen = opts.snaplen ?? 262144;
     this.nanosecond = opts.nanosecond ?? true;
     this.clock = opts.clock;
+    this.finishChecksums = opts.finishChecksums ?? true;
     this.fd = openSync(filePath, 'w');
     this.append(encodePcapHeader(opts));
   }
@@ -98,7 +125,10 @@ export class PcapWriter {
     encodeRecordHeader(this.buf, this.used, ts, incl, orig, this.nanosecond);
     const at = this.used + PCAP_RECORD_HEADER_LEN;
     if (frame instanceof Uint8Array) this.buf.set(frame.subarray(0, incl), at);
-    else frame.copyBits(0, this.buf, incl, at);
+    else {
+      frame.copyBits(0, this.buf, incl, at);
+      if (this.finishChecksums && frame.ipSummed === IpSummed.PARTIAL) finishInCopy(frame, this.buf, at, incl);
+    }
     this.used += need;
     this.count++;
   }

@@ -98,3 +98,15 @@ describe('Ring', () => {
     expect(r.consumeBatch(8)).toEqual([3, 4]);
   });
 });
+
+describe('Ring argument edges', () => {
+  it('treats NaN/negative maxima as 0 and clamps batch ranges', () => {
+    const r = new Ring<number>(8);
+    expect(r.produceBatch([1, 2, 3], 1, 10)).toBe(2);
+    expect(r.consumeBatch(Number.NaN)).toEqual([]);
+    expect(r.consumeBatch(-3)).toEqual([]);
+    expect(r.drain(Number.NaN, () => {})).toBe(0);
+    expect(r.consumeBatch(1.9)).toEqual([2]);
+    expect(r.consume()).toBe(3);
+  });
+});

@@ -133,6 +133,8 @@ export class Ring<T> {
    */
   produceBatch(items: ArrayLike<T>, start = 0, end = items.length): number {
     this.s.produceBatches++;
+    if (end > items.length) end = items.length;
+    if (!(start >= 0)) start = 0;
     const want = end - start;
     if (want <= 0) return 0;
     const room = this.capacity - (this.head - this.tail);
@@ -173,7 +175,8 @@ export class Ring<T> {
   consumeBatch(max: number, out: T[] = []): T[] {
     this.s.consumeBatches++;
     const avail = this.head - this.tail;
-    const n = max < avail ? Math.max(0, Math.floor(max)) : avail;
+    const m = max > 0 ? Math.floor(max) : 0; // NaN and negatives take nothing
+    const n = m < avail ? m : avail;
     const slots = this.slots;
     const mask = this.mask;
     let t = this.tail;
@@ -195,7 +198,8 @@ export class Ring<T> {
   drain(max: number, fn: (item: T) => void): number {
     this.s.consumeBatches++;
     const avail = this.head - this.tail;
-    const n = max < avail ? Math.max(0, Math.floor(max)) : avail;
+    const m = max > 0 ? Math.floor(max) : 0; // NaN and negatives take nothing
+    const n = m < avail ? m : avail;
     const slots = this.slots;
     const mask = this.mask;
     let i = 0;

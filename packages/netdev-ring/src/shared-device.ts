@@ -84,6 +84,7 @@ export class SharedRingDevice extends RingNetDevice {
   private readonly link: ImpairedLink | null;
   private readonly pendingSkbs: SkBuff[] = [];
   private readonly pendingViews: Uint8Array[] = [];
+  private pendingBytes = 0;
   private readonly deliverView = (view: Uint8Array): void => {
     const skb = allocSkb(this.rxHeadroom + view.length, this.pool ? { pool: this.pool } : undefined);
     skb.reserve(this.rxHeadroom);
@@ -151,9 +152,9 @@ export class SharedRingDevice extends RingNetDevice {
     }
     if (this.batchDepth > 0) {
       // xmit_more: collect, publish once in ndoFlush.
-      let need = 0;
-      for (const v of this.pendingViews) need += 8 + v.length;
-      if (!this.txShared.canProduce(need + skb.len + 8)) {
+      // Conservative space check for the whole pending batch as one record
+      // (≥ the space of separate records, each ≤ 8 bytes of header + padding).
+      if (!this.txShared.canProduce(this.pendingBytes + skb.len + 8)) {
         this.ndoFlush();
         if (!this.txShared.canProduce(skb.len)) {
           this.netifStopQueue();
@@ -163,6 +164,7 @@ export class SharedRingDevice extends RingNetDevice {
       skb.orphan();
       this.pendingSkbs.push(skb);
       this.pendingViews.push(frameBytes(skb));
+      this.pendingBytes += skb.len + 8;
       this.stats.txPackets++;
       this.stats.txBytes += skb.len;
       return NetdevTx.OK;
@@ -194,6 +196,7 @@ export class SharedRingDevice extends RingNetDevice {
     }
     this.pendingSkbs.length = 0;
     views.length = 0;
+    this.pendingBytes = 0;
   }
 
   /** NAPI poll: copies up to `budget` frames out of the shared RX ring and delivers them. */
