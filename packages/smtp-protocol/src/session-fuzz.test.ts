@@ -58,6 +58,38 @@ describe('fast-check: sessions never crash and answer once per command', () => {
     );
   });
 
+  it('async hooks give exactly the replies of sync hooks (order kept, nothing lost while a hook is pending)', async () => {
+    await fc.assert(
+      fc.asyncProperty(streamArb, fc.array(fc.nat(), { maxLength: 8 }), async (input, cuts) => {
+        const mk = (async: boolean) => {
+          const wrap = <T,>(v: T): T | Promise<T> => (async ? new Promise<T>((r) => setImmediate(() => r(v))) : v);
+          return new ServerHarness({
+            size: 50,
+            maxRecipients: 3,
+            hooks: {
+              onEhlo: () => wrap(undefined),
+              onMailFrom: () => wrap(undefined),
+              onRcptTo: (a) => wrap(a.startsWith('bad') ? reject(550) : undefined),
+              onData: async (m) => {
+                await m.drain().catch(() => 0);
+                return wrap(undefined);
+              },
+            },
+          });
+        };
+        const sync = mk(false);
+        sync.send(input);
+        await tick(5);
+        const asyncH = mk(true);
+        for (const c of split(input, cuts)) asyncH.send(c);
+        for (let i = 0; i < 200 && asyncH.text().length < sync.text().length; i++) await tick(2);
+        await tick(5);
+        expect(asyncH.text()).toBe(sync.text());
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('byte-by-byte delivery gives the same replies as one chunk', () => {
     fc.assert(
       fc.property(streamArb, (input) => {
