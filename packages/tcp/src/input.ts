@@ -572,9 +572,9 @@ function tcpEventDataRecv(sk: TcpSock, skb: SkBuff): void {
   if (len >= sk.rcvMss) sk.rcvSegsSinceAck++;
   else sk.rcvSegsSinceAck += 0.5;
   sk.ackPending = true;
-  if (skb.truesize > 0) {
-    const r = len / skb.truesize;
-    sk.scalingRatio = Math.min(1, Math.max(0.25, r));
+  if (len >= sk.rcvMss && skb.truesize > 0) {
+    // Linux 6.x `scaling_ratio`, measured on full-sized segments only
+    sk.scalingRatio = Math.min(1, Math.max(0.25, len / skb.truesize));
   }
 }
 
@@ -619,10 +619,19 @@ function tcpOfoQueue(sk: TcpSock): void {
   }
 }
 
+/** Drops out-of-order segments from the highest sequence down until `need` bytes fit (`tcp_prune_ofo_queue`). */
+function tcpPruneOfoQueue(sk: TcpSock, need: number): void {
+  const q = sk.ofoQueue;
+  while (q.length > 0 && sk.rmemAlloc + need > sk.rcvbuf) {
+    q.pop()!.free();
+    sk.stack.mib.ofoPruned++;
+  }
+}
+
 /** Inserts into the sorted out-of-order queue (`tcp_data_queue_ofo`), dropping covered duplicates. */
 function tcpDataQueueOfo(sk: TcpSock, skb: SkBuff): boolean {
   const stack = sk.stack;
-  if (sk.rmemAlloc + skb.truesize > sk.rcvbuf + (sk.rcvbuf >>> 1)) {
+  if (sk.rmemAlloc + skb.truesize > sk.rcvbuf) {
     stack.mib.ofoDrop++;
     return false;
   }
@@ -691,10 +700,15 @@ function tcpDataQueue(sk: TcpSock, skb: SkBuff): boolean {
     skb.cb[CB_SEQ] = seq;
   }
   if (seq === sk.rcvNxt) {
-    if (sk.rmemAlloc + skb.truesize > sk.rcvbuf + (sk.rcvbuf >>> 1) && sk.receiveQueue.qlen > 0) {
-      stack.mib.rcvPruned++; // tcp_try_rmem_schedule failed
-      tcpSendAck(sk);
-      return false;
+    if (sk.rmemAlloc + skb.truesize > sk.rcvbuf) {
+      // tcp_try_rmem_schedule → tcp_prune_ofo_queue: in-order data wins over
+      // out-of-order data (dropped from the highest sequence down)
+      tcpPruneOfoQueue(sk, skb.truesize);
+      if (sk.rmemAlloc + skb.truesize > 2 * sk.rcvbuf && sk.receiveQueue.qlen > 0) {
+        stack.mib.rcvPruned++;
+        tcpSendAck(sk);
+        return false;
+      }
     }
     const len = skb.len;
     const hadOfo = sk.ofoQueue.length > 0;

@@ -145,6 +145,7 @@ export class TcpMib {
   slowPath = 0;
   ofoQueued = 0;
   ofoDrop = 0;
+  ofoPruned = 0;
   ofoDup = 0;
   dupData = 0;
   outOfWindow = 0;
