@@ -96,7 +96,12 @@ async function play(chunks: readonly Uint8Array[], expected: number): Promise<Sm
   out.delivered = [];
   const parser = new ReplyParser();
   const s = new ServerSession({
-    transport: { write: (d) => out.push(...parser.push(d)), close: () => undefined },
+    transport: {
+      write: (d) => {
+        out.push(...parser.push(d));
+      },
+      close: () => undefined,
+    },
     timers: new VirtualClock(),
     hostname: 'model.test',
     hooks: {

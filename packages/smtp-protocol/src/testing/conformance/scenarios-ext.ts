@@ -447,6 +447,34 @@ export const extensionScenarios: readonly Scenario[] = [
       return pass(showReply(r));
     },
   },
+  // ----------------------------------------------------------------- DSN
+  {
+    id: 'dsn-params-accepted',
+    section: 'RFC 3461 §4.1–4.4',
+    title: 'DSN parameters (RET, ENVID, NOTIFY, ORCPT) are accepted on MAIL/RCPT',
+    applies: needs('DSN'),
+    async run(ctx) {
+      const s = await ctx.session();
+      await ctx.expect(s.conn, `MAIL FROM:<${ctx.opts.mailFrom}> RET=HDRS ENVID=QQ314159+2B1`, [250]);
+      await ctx.expect(s.conn, `RCPT TO:<${ctx.opts.recipient(0)}> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;${ctx.opts.recipient(0)}`, [250, 251]);
+      await ctx.expect(s.conn, `RCPT TO:<${ctx.opts.recipient(1)}> NOTIFY=NEVER`, [250, 251]);
+      const d = await dataExchange(ctx, s, `${tokenMessage(ctx.token(), 'dsn\r\n')}.\r\n`);
+      want(d, [250], 'end of data');
+      return pass('RET, ENVID, NOTIFY, ORCPT accepted; data 250');
+    },
+  },
+  {
+    id: 'dsn-notify-syntax',
+    section: 'RFC 3461 §4.1',
+    title: '`NOTIFY=NEVER,SUCCESS` (NEVER must be alone) gets 501',
+    applies: needs('DSN'),
+    async run(ctx) {
+      const s = await ctx.session();
+      await ctx.expect(s.conn, `MAIL FROM:<${ctx.opts.mailFrom}>`, [250]);
+      const r = await ctx.expect(s.conn, `RCPT TO:<${ctx.opts.recipient(0)}> NOTIFY=NEVER,SUCCESS`, [501]);
+      return pass(showReply(r));
+    },
+  },
   // ---------------------------------------------------- ENHANCEDSTATUSCODES
   {
     id: 'enhanced-code-format',
