@@ -253,7 +253,7 @@ export const rfc5321Scenarios: readonly Scenario[] = [
   },
   {
     id: 'command-line-overlong',
-    section: `${S} §4.5.3.1.4, §4.5.3.1.10`,
+    section: `${S} §4.5.3.1.4, §4.5.3.1.9`,
     title: 'An over-long (4 KiB) command line gets one reply (`500 Line too long`) and the session goes on',
     async run(ctx) {
       const s = await ctx.session();

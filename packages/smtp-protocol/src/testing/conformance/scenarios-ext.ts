@@ -102,7 +102,7 @@ export const extensionScenarios: readonly Scenario[] = [
   },
   {
     id: 'size-enforced-552',
-    section: 'RFC 1870 §6.3; RFC 5321 §4.5.3.1.10',
+    section: 'RFC 1870 §6.3; RFC 5321 §4.5.3.1.9',
     title: 'Content of limit+1 octets (none declared) gets 552 after the data, and the session stays in sync',
     applies: needs('SIZE'),
     async run(ctx) {
@@ -432,7 +432,7 @@ export const extensionScenarios: readonly Scenario[] = [
   },
   {
     id: 'utf8-address-needs-smtputf8',
-    section: 'RFC 6531 §3.4, §3.7.4.1; RFC 5321 §4.1.2',
+    section: 'RFC 6531 (X.6.7); RFC 5321 §4.1.2',
     title: 'A non-ASCII address without the SMTPUTF8 parameter is refused (553, X.6.7 with enhanced codes)',
     async run(ctx) {
       const s = await ctx.session();
