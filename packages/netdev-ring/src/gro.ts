@@ -19,7 +19,10 @@
  * URG, CWR or ECE, a segment shorter than the MSS, or one with PSH/FIN ends
  * the merge (it is merged last, or passed alone). Everything else passes
  * through untouched, in order: the held packet of a flow is flushed before an
- * unmergeable packet of the same flow is delivered.
+ * unmergeable packet of the same flow is delivered, and a packet GRO cannot
+ * parse (not TCP/IPv4) flushes all held packets first. Cloned (shared) skbs
+ * are merged too: the first segment of a merge is unshared (copied) because
+ * its headers are rewritten; later segments are chained read-only.
  *
  * The merged skb: IPv4 total length and header checksum updated; TCP flags
  * are those of the first segment OR'ed with PSH/FIN of the last; `gsoSize` =
@@ -86,6 +89,9 @@ export class GroList {
     this.s.received++;
     const info = parse(skb);
     if (info === null) {
+      // Not mergeable (or a shared/cloned skb we must not touch): its flow is unknown
+      // here, so flush everything held first — GRO never reorders.
+      this.flush();
       this.s.passed++;
       this.out(skb);
       return;
@@ -117,8 +123,12 @@ export class GroList {
       this.flushAt(idx);
     }
     // Start a new held packet if this one could be extended; else pass it on.
-    if (ctl === 0 && plen > 0 && info.csumOk && (info.flags & (TCP_FLAG.PSH | TCP_FLAG.FIN)) === 0 && !skb.isCloned()) {
+    if (ctl === 0 && plen > 0 && info.csumOk && (info.flags & (TCP_FLAG.PSH | TCP_FLAG.FIN)) === 0) {
       if (this.held.length >= MAX_GRO_SKBS) this.flushAt(0);
+      // The head of a merge gets its headers rewritten and a frag list: it must own its
+      // data. A clone (e.g. the very skb a same-thread sender keeps for retransmission)
+      // is copied once here; the segments chained after it stay shared, read-only.
+      if (skb.isCloned()) skb.unshare();
       this.held.push({
         skb,
         key: info.key,
@@ -199,7 +209,6 @@ function parse(skb: SkBuff): SegInfo | null {
   if (csumFold(csumPartial(b, d, 20, 0)) !== 0) return null; // bad IP header checksum: let ip_rcv count it
   const doff = ((b[d + 20 + TCP.DOFF] as number) >> 4) * 4;
   if (doff < 20 || 20 + doff > totLen || !skb.mayPull(20 + doff)) return null;
-  if (skb.isCloned()) return null;
   if (totLen < skb.len) {
     if (skb.ipSummed === IpSummed.COMPLETE) skb.ipSummed = IpSummed.NONE;
     skb.trim(totLen);

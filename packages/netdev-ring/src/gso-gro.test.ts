@@ -162,10 +162,51 @@ describe('GRO (GroList)', () => {
         lens.push(skb.len);
         skb.free();
       });
-      for (let i = 0; i < 10; i++) pair.a.queueXmit(skbFromBytes(buildTcpFrame({ seq: i * 1000, payload: new Uint8Array(1000) })));
+      const kept: SkBuff[] = [];
+      for (let i = 0; i < 10; i++) {
+        const skb = skbFromBytes(buildTcpFrame({ seq: i * 1000, payload: new Uint8Array(1000) }));
+        kept.push(skb.clone()); // like TCP's retransmit queue: what crosses the pair is shared
+        pair.a.queueXmit(skb);
+      }
       softnet.runUntilIdle();
       expect(lens).toEqual(gro ? [10 * 1000 + 40] : new Array(10).fill(1040));
+      for (const k of kept) {
+        expect(tcpFrameChecksumsOk(skbToBytes(k))).toBe(true);
+        k.free();
+      }
       pair.destroy();
     }
+  });
+});
+
+describe('GRO ordering', () => {
+  it('never reorders and never writes into shared data: clones merge, the sender copy stays intact', () => {
+    const out: number[] = [];
+    const gro = new GroList((s) => {
+      out.push(s.dataView().getUint32(24)); // TCP seq (data at the IP header)
+      s.free();
+    });
+    const mk = (seq: number) => {
+      const skb = skbFromBytes(buildTcpFrame({ seq, payload: new Uint8Array(100) }));
+      ethTypeTrans(skb, { mac: new Uint8Array([2, 0, 0, 0, 0, 2]), isLoopback: false });
+      return skb;
+    };
+    const udp = mk(0);
+    udp.buf[udp.data + 9] = 17; // not TCP: passes through, flushing held packets first
+    const first = mk(100);
+    const keepFirst = first.clone(); // the sender's retransmission copy of the head segment
+    const keepBytes = skbToBytes(keepFirst);
+    gro.receive(first);
+    gro.receive(mk(200));
+    gro.receive(udp);
+    const dup = mk(300);
+    const keep = dup.clone();
+    gro.receive(dup);
+    gro.receive(mk(400));
+    gro.flush();
+    keep.free();
+    expect(out).toEqual([100, 0, 300]); // [100+200 merged], udp, [300+400 merged]
+    expect(skbToBytes(keepFirst)).toEqual(keepBytes); // totLen/checksum rewrites went to a private copy
+    keepFirst.free();
   });
 });
