@@ -39,10 +39,10 @@ export type PathResult =
 
 const enc = new TextEncoder();
 
-function octets(s: string): number {
+function octets(s: string, start = 0, end = s.length): number {
   // fast path for ASCII
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return enc.encode(s).length;
-  return s.length;
+  for (let i = start; i < end; i++) if (s.charCodeAt(i) >= 0x80) return enc.encode(s.slice(start, end)).length;
+  return end - start;
 }
 
 // atext (RFC 5322 §3.2.3): ALPHA DIGIT ! # $ % & ' * + - / = ? ^ _ ` { | } ~
@@ -192,14 +192,14 @@ export function parsePath(s: string, start: number, kind: 'reverse' | 'forward',
   }
   if (i >= s.length) return { ok: false, problem: 'syntax', message: 'path must end with ">"' };
   const end = i + 1;
-  const pathLen = octets(s.slice(start, end));
+  const pathLen = octets(s, start, end);
   if (pathLen > (limits.path ?? 256)) return { ok: false, problem: 'too-long', message: 'Path too long' };
   let inner = s.slice(start + 1, i);
   if (inner === '') {
     if (kind === 'reverse') return { ok: true, address: '', end };
     return { ok: false, problem: 'syntax', message: 'empty forward-path' };
   }
-  if (kind === 'forward' && /^postmaster$/i.test(inner)) return { ok: true, address: inner, end };
+  if (kind === 'forward' && inner.length === 10 && inner.toLowerCase() === 'postmaster') return { ok: true, address: inner, end };
   // Source route: A-d-l ":" Mailbox — ignored (RFC 5321 §4.1.1.3, Appendix C).
   if (inner.charCodeAt(0) === 0x40) {
     const colon = inner.indexOf(':');

@@ -56,9 +56,10 @@ export type ServerState =
 /** Where a session writes and how it closes: implemented by adapters. */
 export interface SessionTransport {
   /**
-   * Sends bytes to the peer. May return `false` when the transport's buffer is
-   * full (like `stream.write`); the client then waits for {@link whenWritable}
-   * before writing more message content.
+   * Sends bytes to the peer. The array may be shared (cached replies): do not
+   * modify it. May return `false` when the transport's buffer is full (like
+   * `stream.write`); the client then waits for {@link whenWritable} before
+   * writing more message content.
    */
   write(data: Uint8Array): boolean | void;
   /** Resolves when a transport whose `write` returned `false` can take more. */
@@ -524,7 +525,7 @@ export class ServerSession {
     if (this.out.length === 0) return;
     const s = this.out.length === 1 ? this.out[0]! : this.out.join('');
     this.out = [];
-    this.o.transport.write(asciiBytes(s));
+    this.o.transport.write(encodeReplyText(s));
   }
 
   private callHook(f: () => HookReturn): HookReturn | { thrown: unknown } {
@@ -1138,6 +1139,21 @@ export class ServerSession {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * Reply texts repeat (`250 2.1.5 Recipient OK\r\n` …): their encodings are
+ * cached (bounded) so the hot path does not run a TextEncoder per reply.
+ * Cached arrays are shared: transports must not modify written bytes.
+ */
+const replyCache = new Map<string, Uint8Array>();
+function encodeReplyText(s: string): Uint8Array {
+  const hit = replyCache.get(s);
+  if (hit !== undefined) return hit;
+  const b = asciiBytes(s);
+  if (replyCache.size >= 256) replyCache.clear();
+  if (s.length <= 512) replyCache.set(s, b);
+  return b;
+}
 
 function lineList(m: string | readonly string[] | undefined, fallback: string): string[] {
   if (m === undefined) return [fallback];
