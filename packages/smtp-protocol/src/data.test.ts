@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { DataScanner, dotStuff, encodeData, findEndOfData, normalizeLineEndings, type DataScannerOptions } from './data.js';
+import { DataScanner, dotStuff, dotUnstuff, encodeData, findEndOfData, normalizeLineEndings, type DataScannerOptions } from './data.js';
 import { concatBytes } from './bytes.js';
 import { b, s } from './test-harness.js';
 
@@ -163,6 +163,25 @@ describe('fast-check: DATA scanner', () => {
         expect([...r.content]).toEqual([...body]);
       }),
       { numRuns: 400 },
+    );
+  });
+
+  it('§4.5.2 dotUnstuff(dotStuff(x)) == x for any chunking of the stuffed stream, zero-copy', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }).map((u) => u.map((x) => [0x2e, 0x0a, 0x0d, 0x41][x % 4]!)), fc.array(fc.nat(), { maxLength: 6 }), (x, cuts) => {
+        const stuffed = concatBytes([...dotStuff(x)]);
+        const pts = [...new Set(cuts.map((c) => c % (stuffed.length + 1)))].sort((a, b2) => a - b2);
+        const pieces: Uint8Array[] = [];
+        let prev = 0;
+        for (const c of [...pts, stuffed.length]) {
+          pieces.push(stuffed.subarray(prev, c));
+          prev = c;
+        }
+        const out = [...dotUnstuff(pieces)];
+        expect([...concatBytes(out)]).toEqual([...x]);
+        for (const o of out) expect(o.buffer).toBe(stuffed.buffer);
+      }),
+      { numRuns: 300 },
     );
   });
 

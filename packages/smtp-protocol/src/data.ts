@@ -351,6 +351,34 @@ export function* dotStuff(input: Uint8Array | Iterable<Uint8Array>): Generator<U
 }
 
 /**
+ * Dot-unstuffing transform (RFC 5321 §4.5.2, receiving side), separate from
+ * the terminator scan: removes the first `.` of every line that starts with
+ * `.`, where a line starts at the beginning of the input and after every LF.
+ * The input is content without the final `.CRLF` (e.g. what a relay stored
+ * stuffed); the output is views of it. `dotUnstuff(dotStuff(x))` is `x`.
+ * (`DataScanner` does the same while it scans, in one pass.)
+ */
+export function* dotUnstuff(input: Uint8Array | Iterable<Uint8Array>): Generator<Uint8Array> {
+  let atLineStart = true;
+  for (const chunk of toChunks(input)) {
+    const n = chunk.length;
+    if (n === 0) continue;
+    let run = 0;
+    if (atLineStart && chunk[0] === DOT) run = 1;
+    let p = 0;
+    for (;;) {
+      const i = indexOfSeq(chunk, LF_DOT, p);
+      if (i < 0) break;
+      if (i + 1 > run) yield chunk.subarray(run, i + 1);
+      run = i + 2;
+      p = i + 1;
+    }
+    if (run < n) yield run === 0 ? chunk : chunk.subarray(run);
+    atLineStart = chunk[n - 1] === LF;
+  }
+}
+
+/**
  * Line-ending normalisation for sending (RFC 5321 §2.3.8: clients MUST NOT
  * send bare CR or LF): every bare LF and bare CR becomes CRLF. Zero-copy views
  * plus constant CRLF chunks.

@@ -66,6 +66,7 @@ export {
   type ScanResult,
   DataScanner,
   dotStuff,
+  dotUnstuff,
   normalizeLineEndings,
   encodeData,
   findEndOfData,
