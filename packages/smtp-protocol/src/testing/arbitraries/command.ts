@@ -6,7 +6,7 @@
  * (§4.5.3.1.4, plus the SIZE allowance of RFC 1870 §3).
  */
 import fc from 'fast-check';
-import { ALPHA, DIGIT, LDH, PRINTABLE_SP, stringOf, unitOf, utf8 } from './chars.js';
+import { ALPHA, DIGIT, LDH, PRINTABLE_SP, stringOf, utf8 } from './chars.js';
 import { addressLiteralArb, domainOfLengthArb, forwardPathArb, reversePathArb } from './address.js';
 import type { AddressArbitraryOptions } from './address.js';
 import { formatParams, mailParamsArb, mixedCaseArb, rcptParamsArb } from './params.js';

@@ -730,6 +730,3 @@ export const rfc5321Scenarios: readonly Scenario[] = [
     },
   },
 ];
-
-/** Helpers exported for the extension scenarios. */
-export { repliesTo, domainOf };
