@@ -145,13 +145,16 @@ export function ipRouteInput(stack: Stack, daddr: Ipv4Addr, saddr: Ipv4Addr, ifa
   if (isMulticast(d)) return 'martian';
   if (s === 0) return 'martian';
   if (isLoopback(d)) return new DstEntry('local', undefined, d, d, d, LOOPBACK_MTU, gen, undefined);
+  const last = stack.lastLocalDst;
+  if (last !== undefined && last.daddr === d && last.genid === gen) return last;
   const cached = stack.localDstCache.get(d);
-  if (cached !== undefined && cached.genid === gen) return cached;
+  if (cached !== undefined && cached.genid === gen) return (stack.lastLocalDst = cached);
   const r = stack.fib.lookup(d);
   if (r && r.type === 'local') {
     // Input routes to our own addresses are shared (Linux caches them in the nexthop).
     const e = new DstEntry('local', r.iface, d, d, d, LOOPBACK_MTU, gen, r);
     stack.localDstCache.set(d, e);
+    stack.lastLocalDst = e;
     return e;
   }
   if (r && r.type === 'broadcast') return new DstEntry('broadcast', r.iface, d, d, r.prefSrc ?? 0, r.iface?.mtu ?? 1500, gen, r);

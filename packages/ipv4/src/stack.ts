@@ -221,6 +221,8 @@ export class Stack {
   private readonly redirects = new Map<Ipv4Addr, { gateway: Ipv4Addr; expires: number }>();
   /** @internal input dsts of local addresses, validated by genid. */
   readonly localDstCache = new Map<Ipv4Addr, DstEntry>();
+  /** @internal one-entry cache in front of {@link Stack.localDstCache}. */
+  lastLocalDst: DstEntry | undefined;
   /** @internal generation of route-affecting state besides the FIB (PMTU, addresses). */
   extraGen = 0;
   private readonly backlog: Array<[SkBuff, Interface | undefined]> = [];
