@@ -78,6 +78,8 @@ export class DirectLink {
   private timer: TimerHandle | null = null;
   private timerAt = Infinity;
   private readonly rand: () => number;
+  /** Optional per-frame filter (return false to drop): `skb.data` is at the TCP header. */
+  filter: ((skb: SkBuff, saddr: number, daddr: number) => boolean) | undefined;
   /** Counters. */
   readonly stats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, corrupted: 0, reordered: 0 };
 
@@ -110,7 +112,7 @@ export class DirectLink {
     this.stats.sent++;
     const imp = this.impairment;
     const r = this.rand;
-    if (!this.endpoints.has(daddr) || (imp.loss !== undefined && r() < imp.loss)) {
+    if (!this.endpoints.has(daddr) || (imp.loss !== undefined && r() < imp.loss) || (this.filter !== undefined && !this.filter(skb, saddr, daddr))) {
       this.stats.dropped++;
       skb.free();
       return;

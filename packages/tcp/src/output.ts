@@ -32,6 +32,8 @@ import { emitTcpOptions, type TcpOptions, tcpOptionsLen, TcpFlags } from './wire
 export const TCP_NAGLE_OFF = 1;
 export const TCP_NAGLE_CORK = 2;
 export const TCP_NAGLE_PUSH = 4;
+/** Internal: ignore sender SWS avoidance (window probe with data, `tcp_write_wakeup`). */
+export const TCP_FORCE_PROBE = 8;
 
 const IPPROTO_TCP = 6;
 /** `SKB_GSO_TCPV4`. */
@@ -292,7 +294,7 @@ export function tcpWriteXmit(sk: TcpSock, nonagle: number): number {
       const avail = (wndEnd - seq) | 0;
       if (avail <= 0) break;
       // sender SWS avoidance (RFC 9293 §3.8.6.2.1): no tiny segments into a small window
-      if (avail < sk.mss && avail < (sk.maxWindow >>> 1)) break;
+      if (avail < sk.mss && avail < (sk.maxWindow >>> 1) && (nonagle & TCP_FORCE_PROBE) === 0) break;
       limit = Math.min(limit, avail);
     }
     const cwndRoom = sk.sndCwnd - inFlight;

@@ -13,6 +13,7 @@ import { tcpPrequeueProcess } from './input.js';
 import {
   currentRto,
   resetRtxTimer,
+  TCP_FORCE_PROBE,
   TCP_NAGLE_PUSH,
   tcpEnterLoss,
   tcpRetransmitSkb,
@@ -52,8 +53,12 @@ function probeTimer(sk: TcpSock): void {
     sk.pendingTimer = 0;
     return;
   }
-  // window opened meanwhile: just send
-  if (sk.sndWnd > 0 && tcpWriteXmit(sk, TCP_NAGLE_PUSH) > 0) return;
+  // a usable but small window: send what fits (`tcp_write_wakeup`), breaking SWS avoidance
+  if (sk.sndWnd > 0 && tcpWriteXmit(sk, TCP_NAGLE_PUSH | TCP_FORCE_PROBE) > 0) {
+    sk.stack.mib.probes++;
+    if (sk.rtxQueue.qlen > 0 && sk.pendingTimer !== 1) resetRtxTimer(sk, 1, currentRto(sk));
+    return;
+  }
   if (sk.probesOut >= cfg.retries2) {
     tcpWriteErr(sk, 'ETIMEDOUT');
     return;

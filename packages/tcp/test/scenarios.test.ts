@@ -1,0 +1,437 @@
+/**
+ * Scenario tests with virtual time over the direct link: every state transition,
+ * simultaneous open and close, RST cases (RFC 5961), listen backlog overflow,
+ * zero window and persist probes, RTO backoff to ETIMEDOUT, keepalive, SYN-ACK
+ * retransmission, TIME-WAIT length, Nagle and delayed ACKs.
+ */
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '@netlayers/clock';
+import { allocSkb, skbStats, type SkBuff } from '@netlayers/skbuff';
+import { DirectLink } from '../src/link.js';
+import { TcpStack, type TcpConfig } from '../src/stack.js';
+import type { TcpSock } from '../src/sock.js';
+import {
+  inetAccept,
+  inetBind,
+  inetConnect,
+  inetListen,
+  tcpClose,
+  tcpRecvmsg,
+  tcpSendmsg,
+  tcpShutdown,
+} from '../src/socket.js';
+import { TcpState } from '../src/state.js';
+import { TcpError } from '../src/errors.js';
+import { TcpFlags, TcpPacket, TcpRepr } from '../src/wire/tcp.js';
+
+const A = 0x0a000001;
+const B = 0x0a000002;
+
+function setup(cfg: Partial<TcpConfig> = {}, delayMs = 5) {
+  const clock = new VirtualClock(0);
+  const link = new DirectLink({ clock, impairment: { delayMs } });
+  const trace: string[] = [];
+  let a!: TcpStack;
+  let b!: TcpStack;
+  a = new TcpStack({ clock, net: link.attach(A, (s, sa, da) => a.tcpV4Rcv(s, sa, da)), seed: 11, config: cfg, trace: (l) => trace.push(`A ${l}`) });
+  b = new TcpStack({ clock, net: link.attach(B, (s, sa, da) => b.tcpV4Rcv(s, sa, da)), seed: 22, config: cfg, trace: (l) => trace.push(`B ${l}`) });
+  const segs: { dir: string; flags: number; seq: number; ack: number; len: number; win: number; t: number }[] = [];
+  link.filter = (skb, sa) => {
+    const p = TcpPacket.unchecked(skb.buf, skb.data, skb.headlen);
+    segs.push({ dir: sa === A ? 'A>B' : 'B>A', flags: p.flags, seq: p.seq, ack: p.ack, len: skb.len - p.headerLen, win: p.window, t: clock.now() });
+    return drop === undefined || !drop(p, sa);
+  };
+  let drop: ((p: TcpPacket, sa: number) => boolean) | undefined;
+  return {
+    clock,
+    link,
+    a,
+    b,
+    trace,
+    segs,
+    setDrop(f: ((p: TcpPacket, sa: number) => boolean) | undefined) {
+      drop = f;
+    },
+    listen(port = 80, backlog = 16): TcpSock {
+      const l = b.newSock();
+      inetBind(l, 0, port);
+      inetListen(l, backlog);
+      return l;
+    },
+    connect(port = 80): TcpSock {
+      const c = a.newSock();
+      inetConnect(c, B, port);
+      return c;
+    },
+  };
+}
+
+function established(env: ReturnType<typeof setup>) {
+  const l = env.listen();
+  const c = env.connect();
+  env.clock.advance(50);
+  const s = inetAccept(l);
+  return { l, c, s };
+}
+
+function errCode(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof TcpError) return e.code;
+    throw e;
+  }
+  return undefined;
+}
+
+/** Injects a hand-made segment into `stack` as if it came from `from`. */
+function inject(stack: TcpStack, from: number, to: number, r: Partial<TcpRepr>, payload = new Uint8Array(0)): void {
+  const repr = new TcpRepr({ ...r, payloadLen: payload.length });
+  const hl = repr.headerLen();
+  const skb: SkBuff = allocSkb(128 + hl + payload.length);
+  skb.reserve(128);
+  skb.putData(new Uint8Array(hl + payload.length));
+  skb.buf.set(payload, skb.data + hl);
+  repr.emit(TcpPacket.unchecked(skb.buf, skb.data, skb.len), from, to);
+  stack.tcpV4Rcv(skb, from, to);
+}
+
+describe('state transitions', () => {
+  it('active and passive open, active close, passive close, TIME-WAIT = 2·MSL', () => {
+    const live0 = skbStats().live;
+    const env = setup({ timeWaitMs: 4000 });
+    const { l, c, s } = established(env);
+    expect(c.state).toBe(TcpState.ESTABLISHED);
+    expect(s.state).toBe(TcpState.ESTABLISHED);
+    tcpShutdown(c, 1);
+    expect(c.state).toBe(TcpState.FIN_WAIT1);
+    env.clock.advance(20);
+    expect(c.state).toBe(TcpState.FIN_WAIT2);
+    expect(s.state).toBe(TcpState.CLOSE_WAIT);
+    expect(tcpRecvmsg(s, new Uint8Array(10))).toBe(0); // EOF
+    tcpClose(s);
+    expect(s.state).toBe(TcpState.LAST_ACK);
+    env.clock.advance(20);
+    expect(c.state).toBe(TcpState.TIME_WAIT);
+    expect(s.dead).toBe(true);
+    tcpClose(c);
+    env.clock.advance(3900);
+    expect(c.state).toBe(TcpState.TIME_WAIT);
+    env.clock.advance(100);
+    expect(c.dead).toBe(true);
+    tcpClose(l);
+    expect([...env.trace].sort()).toEqual([
+      'A sock 1: CLOSED => SYN-SENT',
+      'B sock 1: CLOSED => LISTEN',
+      'B sock 2: SYN-RECEIVED => ESTABLISHED',
+      'A sock 1: SYN-SENT => ESTABLISHED',
+      'A sock 1: ESTABLISHED => FIN-WAIT-1',
+      'B sock 2: ESTABLISHED => CLOSE-WAIT',
+      'A sock 1: FIN-WAIT-1 => FIN-WAIT-2',
+      'B sock 2: CLOSE-WAIT => LAST-ACK',
+      'A sock 1: FIN-WAIT-2 => TIME-WAIT',
+      'B sock 2: LAST-ACK => CLOSED',
+      'A sock 1: TIME-WAIT => CLOSED',
+      'B sock 1: LISTEN => CLOSED',
+    ].sort());
+    expect(skbStats().live).toBe(live0);
+  });
+
+  it('simultaneous close: FIN-WAIT-1 → CLOSING → TIME-WAIT on both sides', () => {
+    const env = setup({ timeWaitMs: 1000 });
+    const { c, s } = established(env);
+    tcpClose(c);
+    tcpClose(s);
+    expect(c.state).toBe(TcpState.FIN_WAIT1);
+    expect(s.state).toBe(TcpState.FIN_WAIT1);
+    env.clock.advance(7);
+    expect(c.state).toBe(TcpState.CLOSING);
+    expect(s.state).toBe(TcpState.CLOSING);
+    env.clock.advance(10);
+    expect(c.state).toBe(TcpState.TIME_WAIT);
+    expect(s.state).toBe(TcpState.TIME_WAIT);
+    env.clock.advance(1100);
+    expect(c.dead && s.dead).toBe(true);
+  });
+
+  it('simultaneous open: SYN-SENT → SYN-RECEIVED → ESTABLISHED', () => {
+    const env = setup();
+    const x = env.a.newSock();
+    const y = env.b.newSock();
+    inetBind(x, A, 5000);
+    inetBind(y, B, 6000);
+    inetConnect(x, B, 6000);
+    inetConnect(y, A, 5000);
+    env.clock.advance(6);
+    expect(x.state).toBe(TcpState.SYN_RECV);
+    expect(y.state).toBe(TcpState.SYN_RECV);
+    env.clock.advance(10);
+    expect(x.state).toBe(TcpState.ESTABLISHED);
+    expect(y.state).toBe(TcpState.ESTABLISHED);
+    expect(tcpSendmsg(x, new Uint8Array([1, 2, 3]))).toBe(3);
+    env.clock.advance(10);
+    const buf = new Uint8Array(8);
+    expect(tcpRecvmsg(y, buf)).toBe(3);
+    expect(env.a.mib.simultaneousOpens).toBe(1);
+  });
+
+  it('SYN-RECV retransmits the SYN-ACK when the final ACK is lost', () => {
+    const env = setup();
+    const l = env.listen();
+    let dropped = 0;
+    env.setDrop((p, sa) => sa === A && p.ackFlag && !p.syn && p.payloadLen === 0 && dropped++ === 0);
+    const c = env.connect();
+    env.clock.advance(20);
+    expect(c.state).toBe(TcpState.ESTABLISHED);
+    expect(l.acceptQueue.length).toBe(0); // server child still SYN-RECV
+    env.clock.advance(1100); // SYN-ACK retransmission (1 s), answered by a dup ACK
+    expect(env.segs.filter((x) => x.dir === 'B>A' && (x.flags & TcpFlags.SYN) !== 0).length).toBe(2);
+    expect(l.acceptQueue.length).toBe(1);
+  });
+});
+
+describe('RST handling (RFC 9293 §3.10.7, RFC 5961)', () => {
+  it('connect to a closed port → RST → ECONNREFUSED', () => {
+    const env = setup();
+    const c = env.connect(81);
+    env.clock.advance(20);
+    expect(c.state).toBe(TcpState.CLOSE);
+    expect(errCode(() => tcpSendmsg(c, new Uint8Array(1)))).toBe('ECONNREFUSED');
+    expect(env.b.mib.outRsts).toBe(1);
+  });
+
+  it('in-window RST with a wrong sequence gets a challenge ACK; the exact one resets', () => {
+    const env = setup();
+    const { c, s } = established(env);
+    const before = env.segs.length;
+    inject(env.a, B, A, { srcPort: s.lport, dstPort: c.lport, seq: (c.rcvNxt + 100) >>> 0, flags: TcpFlags.RST });
+    expect(c.state).toBe(TcpState.ESTABLISHED);
+    expect(env.a.mib.challengeAcks).toBe(1);
+    expect(env.segs.length).toBe(before + 1);
+    expect(env.segs.at(-1)!.flags).toBe(TcpFlags.ACK);
+    inject(env.a, B, A, { srcPort: s.lport, dstPort: c.lport, seq: (c.rcvNxt + 1e6) >>> 0, flags: TcpFlags.RST });
+    expect(c.state).toBe(TcpState.ESTABLISHED); // out of window: silently dropped
+    inject(env.a, B, A, { srcPort: s.lport, dstPort: c.lport, seq: c.rcvNxt, flags: TcpFlags.RST });
+    expect(c.state).toBe(TcpState.CLOSE);
+    expect(errCode(() => tcpRecvmsg(c, new Uint8Array(4)))).toBe('ECONNRESET');
+  });
+
+  it('SYN in a synchronized state gets a challenge ACK (RFC 5961 §4)', () => {
+    const env = setup();
+    const { c, s } = established(env);
+    inject(env.a, B, A, { srcPort: s.lport, dstPort: c.lport, seq: c.rcvNxt, flags: TcpFlags.SYN });
+    expect(c.state).toBe(TcpState.ESTABLISHED);
+    expect(env.a.mib.challengeAcks).toBe(1);
+  });
+
+  it('ACK of unsent data is answered with an ACK and dropped', () => {
+    const env = setup();
+    const { c, s } = established(env);
+    const una = c.sndUna;
+    inject(env.a, B, A, { srcPort: s.lport, dstPort: c.lport, seq: c.rcvNxt, ack: (c.sndMax + 1000) >>> 0, flags: TcpFlags.ACK, window: 1000 });
+    expect(c.sndUna).toBe(una);
+    expect(env.segs.at(-1)!.flags).toBe(TcpFlags.ACK);
+  });
+
+  it('close() with unread data sends RST; the peer sees ECONNRESET', () => {
+    const env = setup();
+    const { c, s } = established(env);
+    tcpSendmsg(c, new Uint8Array(100));
+    env.clock.advance(20);
+    tcpClose(s); // 100 unread bytes
+    expect(env.segs.at(-1)!.flags & TcpFlags.RST).toBeTruthy();
+    env.clock.advance(20);
+    expect(c.state).toBe(TcpState.CLOSE);
+    expect(errCode(() => tcpRecvmsg(c, new Uint8Array(4)))).toBe('ECONNRESET');
+  });
+
+  it('segment for no socket with ACK → <SEQ=SEG.ACK><RST>; never a RST for a RST', () => {
+    const env = setup();
+    inject(env.b, A, B, { srcPort: 1234, dstPort: 99, seq: 5, ack: 777, flags: TcpFlags.ACK });
+    expect(env.segs.at(-1)).toMatchObject({ dir: 'B>A', flags: TcpFlags.RST, seq: 777 });
+    const n = env.segs.length;
+    inject(env.b, A, B, { srcPort: 1234, dstPort: 99, seq: 5, flags: TcpFlags.RST });
+    expect(env.segs.length).toBe(n);
+  });
+});
+
+describe('listen queues', () => {
+  it('backlog overflow drops SYNs like Linux; retransmitted SYNs get in after accept()', () => {
+    const env = setup();
+    const l = env.listen(80, 2);
+    const clients = [0, 1, 2, 3, 4].map(() => env.connect());
+    env.clock.advance(50);
+    // Like Linux: all five handshakes complete on the client side, but only two
+    // children fit the accept queue; the final ACKs of the others are dropped and
+    // those children stay in SYN-RECV, retransmitting their SYN-ACKs.
+    expect(l.acceptQueue.length).toBe(2);
+    expect(env.b.mib.listenOverflows).toBe(3);
+    expect(l.synQueueLen).toBe(3);
+    const more = env.connect(); // accept queue full: this SYN is dropped
+    env.clock.advance(50);
+    expect(more.state).toBe(TcpState.SYN_SENT);
+    expect(env.b.mib.listenDrops).toBeGreaterThan(0);
+    clients.push(more);
+    const accepted: TcpSock[] = [];
+    for (let round = 0; round < 6 && accepted.length < 5; round++) {
+      for (;;) {
+        try {
+          accepted.push(inetAccept(l));
+        } catch {
+          break;
+        }
+      }
+      env.clock.advance(4000); // SYN retransmissions at 1 s, 3 s, …
+    }
+    expect(accepted.length).toBe(6);
+    expect(clients.every((c) => c.state === TcpState.ESTABLISHED)).toBe(true);
+  });
+
+  it('abortOnOverflow resets the final ACK instead of dropping it', () => {
+    const env = setup({ abortOnOverflow: true });
+    const l = env.listen(80, 1);
+    const c1 = env.connect();
+    env.clock.advance(20);
+    expect(l.acceptQueue.length).toBe(1);
+    // queue full: a SYN that arrives now is dropped; let one in while there was room by racing
+    const c2 = env.connect();
+    env.clock.advance(20);
+    expect(c2.state).toBe(TcpState.SYN_SENT);
+    expect(c1.state).toBe(TcpState.ESTABLISHED);
+  });
+
+  it('accept() without pending connections → EAGAIN', () => {
+    const env = setup();
+    const l = env.listen();
+    expect(errCode(() => inetAccept(l))).toBe('EAGAIN');
+  });
+});
+
+describe('flow control and timers', () => {
+  it('zero window: persist probes until the reader makes room, then the transfer completes', () => {
+    const env = setup();
+    const l = env.listen();
+    l.rcvbuf = 16_384; // inherited by the child before the window is offered
+    const c = env.connect();
+    env.clock.advance(50);
+    const s = inetAccept(l);
+    const total = 200_000;
+    const data = new Uint8Array(total).map((_, i) => i & 0xff);
+    let sent = 0;
+    for (let i = 0; i < 200 && sent < total; i++) {
+      try {
+        sent += tcpSendmsg(c, data.subarray(sent));
+      } catch (e) {
+        if (!(e instanceof TcpError && e.code === 'EAGAIN')) throw e;
+      }
+      env.clock.advance(50);
+    }
+    env.clock.advance(20_000);
+    expect(env.a.mib.probes).toBeGreaterThan(2);
+    expect(c.sndWnd).toBe(0);
+    const out = new Uint8Array(total);
+    let got = 0;
+    for (let i = 0; i < 5000 && got < total; i++) {
+      try {
+        got += tcpRecvmsg(s, out.subarray(got));
+      } catch (e) {
+        if (!(e instanceof TcpError && e.code === 'EAGAIN')) throw e;
+      }
+      if (sent < total) {
+        try {
+          sent += tcpSendmsg(c, data.subarray(sent));
+        } catch {
+          /* EAGAIN */
+        }
+      }
+      env.clock.advance(20);
+    }
+    expect(got).toBe(total);
+    expect(out).toEqual(data);
+  });
+
+  it('RTO backs off exponentially (RFC 6298 §5.5) and ends in ETIMEDOUT after retries2', () => {
+    const env = setup({ retries2: 5 });
+    const { c } = established(env);
+    env.setDrop(() => true);
+    env.segs.length = 0;
+    tcpSendmsg(c, new Uint8Array(100));
+    env.clock.advance(600_000);
+    const times = env.segs.filter((x) => x.dir === 'A>B' && x.len === 100).map((x) => x.t);
+    expect(times.length).toBe(6); // original + 5 retransmissions
+    const gaps = times.slice(1).map((t, i) => t - times[i]!);
+    for (let i = 1; i < gaps.length; i++) expect(gaps[i]! / gaps[i - 1]!).toBeCloseTo(2, 1);
+    expect(gaps[0]).toBeGreaterThanOrEqual(200);
+    expect(c.state).toBe(TcpState.CLOSE);
+    expect(errCode(() => tcpSendmsg(c, new Uint8Array(1)))).toBe('ETIMEDOUT');
+  });
+
+  it('SYN retransmissions then ETIMEDOUT when nobody answers', () => {
+    const env = setup({ synRetries: 3 });
+    env.setDrop(() => true);
+    const c = env.connect();
+    env.clock.advance(100_000);
+    const syns = env.segs.filter((x) => x.dir === 'A>B' && (x.flags & TcpFlags.SYN) !== 0).map((x) => x.t);
+    expect(syns).toEqual([0, 1000, 3000, 7000]);
+    expect(c.state).toBe(TcpState.CLOSE);
+    expect(errCode(() => tcpSendmsg(c, new Uint8Array(1)))).toBe('ETIMEDOUT');
+  });
+
+  it('keepalive probes an idle peer and times out when it is gone', () => {
+    const env = setup();
+    const { c } = established(env);
+    c.keepalive = true;
+    c.keepIdleMs = 10_000;
+    c.keepIntvlMs = 1_000;
+    c.keepCnt = 3;
+    env.b.wheel.del(c.kaTimer);
+    env.a.wheel.mod(c.kaTimer, 10_000);
+    env.clock.advance(15_000);
+    expect(env.a.mib.keepaliveProbes).toBeGreaterThan(0);
+    expect(c.state).toBe(TcpState.ESTABLISHED); // the peer answered
+    env.setDrop(() => true);
+    env.clock.advance(30_000);
+    expect(c.state).toBe(TcpState.CLOSE);
+    expect(errCode(() => tcpRecvmsg(c, new Uint8Array(1)))).toBe('ETIMEDOUT');
+  });
+
+  it('delayed ACK: a lone segment is acknowledged after 40 ms, two full segments at once', () => {
+    const env = setup({}, 1);
+    const { c, s } = established(env);
+    s.quickAcks = 0;
+    env.segs.length = 0;
+    tcpSendmsg(c, new Uint8Array(10));
+    env.clock.advance(2);
+    env.clock.advance(50);
+    const ack = env.segs.find((x) => x.dir === 'B>A');
+    expect(ack!.t - env.segs[0]!.t).toBeGreaterThanOrEqual(40);
+    expect(env.b.mib.delayedAcks).toBe(1);
+  });
+
+  it('Nagle holds small writes while data is unacknowledged; TCP_NODELAY sends at once', () => {
+    const env = setup({}, 10);
+    const { c } = established(env);
+    env.segs.length = 0;
+    tcpSendmsg(c, new Uint8Array(10));
+    tcpSendmsg(c, new Uint8Array(10));
+    tcpSendmsg(c, new Uint8Array(10));
+    expect(env.segs.filter((x) => x.dir === 'A>B' && x.len > 0).length).toBe(1);
+    env.clock.advance(100);
+    expect(env.segs.filter((x) => x.dir === 'A>B' && x.len > 0).map((x) => x.len)).toEqual([10, 20]);
+    c.nodelay = true;
+    env.segs.length = 0;
+    tcpSendmsg(c, new Uint8Array(10));
+    tcpSendmsg(c, new Uint8Array(10));
+    expect(env.segs.filter((x) => x.dir === 'A>B' && x.len > 0).length).toBe(2);
+  });
+
+  it('window scaling is negotiated and large windows are used', () => {
+    const env = setup();
+    const { c, s } = established(env);
+    expect(c.wscaleOk && s.wscaleOk).toBe(true);
+    expect(c.sndWscale).toBe(s.rcvWscale);
+    tcpSendmsg(c, new Uint8Array(10));
+    env.clock.advance(50);
+    expect(c.sndWnd).toBeGreaterThan(65535);
+  });
+});
