@@ -36,7 +36,7 @@ export interface DeviceFeatures {
 }
 
 /** Defaults for a device that states nothing: SG yes, no checksum/TSO offload. */
-export const DEFAULT_FEATURES: DeviceFeatures = { sg: true, hwCsum: false, tso: false, gsoMaxSize: 65536 };
+export const DEFAULT_LINK_FEATURES: DeviceFeatures = { sg: true, hwCsum: false, tso: false, gsoMaxSize: 65536 };
 
 /**
  * A link device as seen by the IPv4 stack.

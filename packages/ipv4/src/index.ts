@@ -26,3 +26,5 @@ export { UdpTable, UdpSocket, UdpError, type UdpDatagram, type UdpSocketOptions 
 export { IpIdents } from './ident.js';
 export { Stack, Interface, type StackOptions, type InterfaceConfig, type InetProtocol, type IcmpErrorInfo } from './stack.js';
 export { netdevLink, attachNetDevice, type AttachOptions } from './netdev.js';
+/** Alias of {@link Stack} for code that composes a single host (one stack = one host or router). */
+export { Stack as Host } from './stack.js';

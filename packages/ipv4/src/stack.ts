@@ -21,7 +21,7 @@
 import type { TimerService } from '@netlayers/clock';
 import type { SkBuff } from '@netlayers/skbuff';
 import { IpDefrag, type DefragOptions } from './defrag.js';
-import { DEFAULT_FEATURES, type DeviceFeatures, type LinkDevice } from './device.js';
+import { DEFAULT_LINK_FEATURES, type DeviceFeatures, type LinkDevice } from './device.js';
 import { Fib, type Route, type RouteSpec } from './fib.js';
 import type { DstEntry } from './route.js';
 import { NeighTable, type NeighParams } from './neighbour.js';
@@ -133,7 +133,7 @@ export class Interface {
   /** Offload features. */
   get features(): DeviceFeatures {
     const f = this.dev.features;
-    return f ? { ...DEFAULT_FEATURES, ...f } : DEFAULT_FEATURES;
+    return f ? { ...DEFAULT_LINK_FEATURES, ...f } : DEFAULT_LINK_FEATURES;
   }
   /** True for links with an Ethernet header (Ethernet and loopback). */
   get isEther(): boolean {
