@@ -187,8 +187,16 @@ const SMTP_SOURCE = '/usr/sbin/smtp-source';
 const haveSource = existsSync(SMTP_SOURCE);
 console.log(`\n# Server messages/s over node:net (driver: ${haveSource ? 'smtp-source -d -s 4' : 'our client, 4 connections'})`);
 
-async function runDriver(port: number, size: number, count: number): Promise<number> {
+interface Run {
+  /** wall-clock ms */
+  wall: number;
+  /** CPU ms of this process (the server under test; the driver is another process when smtp-source is used) */
+  cpu: number;
+}
+
+async function runDriver(port: number, size: number, count: number): Promise<Run> {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   if (haveSource) {
     await new Promise<void>((resolve, reject) => {
       const p = spawn(SMTP_SOURCE, ['-d', '-s', '4', '-m', String(count), '-l', String(size), '-f', 'a@x.example', '-t', 'b@y.example', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -207,10 +215,11 @@ async function runDriver(port: number, size: number, count: number): Promise<num
       }),
     );
   }
-  return performance.now() - t0;
+  const d = process.cpuUsage(c0);
+  return { wall: performance.now() - t0, cpu: (d.user + d.system) / 1000 };
 }
 
-async function ours(size: number, count: number): Promise<number> {
+async function ours(size: number, count: number): Promise<Run> {
   let n = 0;
   const server = createServer({
     hostname: 'bench.example',
@@ -228,7 +237,7 @@ async function ours(size: number, count: number): Promise<number> {
   return ms;
 }
 
-async function theirs(size: number, count: number): Promise<number> {
+async function theirs(size: number, count: number): Promise<Run> {
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
@@ -255,16 +264,19 @@ for (const [label, size, count] of [
   await ours(size, Math.min(count, 300)); // warm-up
   await theirs(size, Math.min(count, 300));
   // alternate the two servers and keep each one's best round (the machine is shared and noisy)
-  let a = Infinity;
-  let b = Infinity;
+  let a: Run = { wall: Infinity, cpu: Infinity };
+  let b: Run = { wall: Infinity, cpu: Infinity };
   for (let round = 0; round < (QUICK ? 2 : 3); round++) {
-    a = Math.min(a, await ours(size, count));
-    b = Math.min(b, await theirs(size, count));
+    const ra = await ours(size, count);
+    const rb = await theirs(size, count);
+    a = { wall: Math.min(a.wall, ra.wall), cpu: Math.min(a.cpu, ra.cpu) };
+    b = { wall: Math.min(b.wall, rb.wall), cpu: Math.min(b.cpu, rb.cpu) };
   }
-  const ra = (count / a) * 1000;
-  const rb = (count / b) * 1000;
+  const rateA = (count / a.wall) * 1000;
+  const rateB = (count / b.wall) * 1000;
+  const us = (r: Run): string => ((r.cpu / count) * 1000).toFixed(0).padStart(5);
   console.log(
-    `${label.padEnd(6)} netlayers ${ra.toFixed(0).padStart(7)} msgs/s   smtp-server ${rb.toFixed(0).padStart(7)} msgs/s   ratio ${(ra / rb).toFixed(2)}×`,
+    `${label.padEnd(6)} netlayers ${rateA.toFixed(0).padStart(6)} msgs/s (${us(a)} µs CPU/msg)   smtp-server ${rateB.toFixed(0).padStart(6)} msgs/s (${us(b)} µs CPU/msg)   ratio ${(rateA / rateB).toFixed(2)}× msgs/s, ${(b.cpu / a.cpu).toFixed(2)}× CPU efficiency`,
   );
 }
 void sink;
