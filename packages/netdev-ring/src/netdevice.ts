@@ -307,6 +307,11 @@ export abstract class NetDevice {
     return this.up;
   }
 
+  /** `IFF_NOARP`: no address resolution on this link (loopback and raw-IP devices). */
+  get noArp(): boolean {
+    return this.type !== 'ether';
+  }
+
   /** `txqueuelen`. */
   get txQueueLen(): number {
     return this.qdisc.limit;
