@@ -93,6 +93,7 @@ export class DataScanner {
   /** Total input octets consumed (wire size, including stuffed dots and terminator). */
   wireSize = 0;
   private sawBare = false;
+  private allCrlf = false;
   private sawLong = false;
   /** True once the terminator was seen. */
   done = false;
@@ -159,6 +160,8 @@ export class DataScanner {
         // search is needed.
         const expected = simd.crlfCount + (chunk[w1 - 1] === CR ? 1 : 0);
         const crClean = simd.crCount === expected;
+        // every LF of the window directly follows a CR of the window: no per-line CR test needed
+        this.allCrlf = simd.crlfCount === count;
         const r = this.scanWindow(chunk, w0, w1, crClean ? undefined : searchable(chunk), pos, count, crClean, st, out);
         if (r >= 0) return this.finishDone(r);
       }
@@ -197,6 +200,7 @@ export class DataScanner {
     let cr = -2; // cached position of the next CR at/after p (-1 = none), -2 = unknown
     const maxLine = this.maxLine;
     const checkCr = this.rejectBare && !crClean;
+    const allCrlf = pos !== undefined && this.allCrlf;
     try {
       while (p < w1) {
         switch (this.st) {
@@ -207,7 +211,7 @@ export class DataScanner {
               while (k < count) {
                 if (chunk[p] === DOT) break;
                 const lf = w0 + pos[k]!;
-                if (lf === p || chunk[lf - 1] !== CR || lf + 1 - p > maxLine) break;
+                if (lf === p || (!allCrlf && chunk[lf - 1] !== CR) || lf + 1 - p > maxLine) break;
                 p = lf + 1;
                 k++;
               }
