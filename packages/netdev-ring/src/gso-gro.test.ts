@@ -39,12 +39,13 @@ describe('GSO (skbGsoSegment)', () => {
         fc.constantFrom(0x10, 0x18, 0x19, 0x90, 0x98),
         fc.boolean(),
         fc.boolean(),
-        (plen, mss, seq, flags, hwCsum, withOpts) => {
+        (plen, askMss, seq, flags, hwCsum, withOpts) => {
+          const mss = Math.min(askMss, 1500 - 20 - (withOpts ? 32 : 20));
           const payload = new Uint8Array(plen).map((_, i) => (i * 7) & 0xff);
           const options = withOpts ? new Uint8Array([1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2]) : undefined;
           const frame = buildTcpFrame({ payload, seq, flags, id: 0xfffe, ...(options ? { options } : {}) });
           const skb = skbFromBytes(frame);
-          const segs = skbGsoSegment(skb, { hardHeaderLen: 14, mss, mtu: 1500, hwCsum })!;
+          const segs = skbGsoSegment(skb, { hardHeaderLen: 14, mss: askMss, mtu: 1500, hwCsum })!;
           skb.free();
           expect(segs.length).toBe(Math.max(1, Math.ceil(plen / mss)));
           const joined: number[] = [];
@@ -70,7 +71,7 @@ describe('GSO (skbGsoSegment)', () => {
           expect(new Uint8Array(joined)).toEqual(payload);
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
   });
 
@@ -208,5 +209,15 @@ describe('GRO ordering', () => {
     expect(out).toEqual([100, 0, 300]); // [100+200 merged], udp, [300+400 merged]
     expect(skbToBytes(keepFirst)).toEqual(keepBytes); // totLen/checksum rewrites went to a private copy
     keepFirst.free();
+  });
+});
+
+describe('GSO size limits', () => {
+  it('never emits segments above the MTU, even when gsoSize asks for more', () => {
+    const skb = skbFromBytes(buildTcpFrame({ payload: new Uint8Array(5000), options: new Uint8Array(12) }));
+    const segs = skbGsoSegment(skb, { hardHeaderLen: 14, mss: 9000, mtu: 1500, hwCsum: false })!;
+    skb.free();
+    expect(segs.map((s) => s.len - 14)).toEqual([1500, 1500, 1500, 52 + 5000 - 3 * 1448]);
+    for (const s of segs) s.free();
   });
 });

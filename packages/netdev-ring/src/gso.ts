@@ -103,7 +103,7 @@ export function skbIsGsoTcp(skb: SkBuff, hardHeaderLen: number): boolean {
 export interface GsoOptions {
   /** Link header length in front of the IPv4 header (14 for Ethernet, 0 for raw IP). */
   hardHeaderLen: number;
-  /** Payload bytes per segment (default: `mtu − IP header − TCP header`). */
+  /** Payload bytes per segment (default and upper bound: `mtu − IP header − TCP header`). */
   mss?: number | undefined;
   /** Device MTU, used when `mss` is absent. */
   mtu: number;
@@ -139,7 +139,8 @@ export function skbGsoSegment(skb: SkBuff, opts: GsoOptions): SkBuff[] | null {
   const lay = tcpFrameLayout(skb, opts.hardHeaderLen);
   if (lay === null) return null;
   const { nh, ihl, th, thl, payload } = lay;
-  const mss = opts.mss ?? opts.mtu - ihl - thl;
+  // Never exceed the MTU, whatever gsoSize the sender asked for.
+  const mss = Math.min(opts.mss ?? Infinity, opts.mtu - ihl - thl);
   if (!(mss > 0)) return null;
   const end = nh + lay.totLen; // ignore link padding beyond the IP datagram
   const payloadLen = end - payload;
