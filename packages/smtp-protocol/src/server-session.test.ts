@@ -34,6 +34,14 @@ describe('thesis figure 15 states', () => {
     expect(h.closed).toBe(1);
   });
 
+  it('receive() before start() is a typed misuse error; input after close is ignored', () => {
+    const h = new ServerHarness({}, false);
+    expect(() => h.send('EHLO c\r\n')).toThrow(expect.objectContaining({ code: 'ERR_SMTP_STATE' }));
+    h.session.start();
+    h.send('QUIT\r\n', 'NOOP\r\n');
+    expect(h.codes()).toEqual([220, 221]);
+  });
+
   it('RSET and HELO return to Wait from any transaction state (dashed arrows), clearing the envelope', () => {
     const h = new ServerHarness().ehlo();
     h.send('MAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nRSET\r\n');

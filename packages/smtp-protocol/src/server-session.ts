@@ -386,9 +386,15 @@ export class ServerSession {
   /**
    * Feeds received bytes (one chunk or any iterable of chunks — e.g. skb
    * payload views). The bytes are not copied; do not modify them afterwards.
+   * Ignored once the session closed.
+   * @throws SmtpError `ERR_SMTP_STATE` when called before {@link start}.
    */
   receive(data: Uint8Array | Iterable<Uint8Array>): void {
-    if (this._state === 'Closed') return;
+    if (this._state === 'Closed') {
+      // Late input after the session ended is ignored; input before start() is a misuse.
+      if (!this.closing) throw new SmtpError('ERR_SMTP_STATE', 'receive() before start()');
+      return;
+    }
     if (data instanceof Uint8Array) {
       if (data.length > 0) this.input.push(data);
     } else for (const c of data) if (c.length > 0) this.input.push(c);
