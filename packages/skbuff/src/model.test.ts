@@ -22,6 +22,10 @@ const suites: [string, ArbSkbOpsOptions][] = [
     { weights: { addFrag: 8, mayPull: 5, linearize: 2, trim: 4, clone: 3, pskbCopy: 2, push: 1, reserve: 1 } },
   ],
   [
+    'sharing: headerRelease/clone/setDataPart/push/pull/unshare/storeBits',
+    { weights: { headerRelease: 4, clone: 4, push: 6, pull: 4, setDataPart: 2, unshare: 3, storeBits: 3, addFrag: 3, cow: 2 } },
+  ],
+  [
     'frag_list: appendFragList with pskbCopy/clone and pulls/trims into children',
     {
       weights: { appendFragList: 6, pskbCopy: 3, clone: 3, mayPull: 5, trim: 4, linearize: 2, addFrag: 2 },

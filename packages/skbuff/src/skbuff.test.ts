@@ -343,3 +343,38 @@ describe('sharing details', () => {
     expect(pp.stats().live).toBe(0);
   });
 });
+
+describe('frag_list children shared between parents', () => {
+  for (const how of ['pskbCopy', 'clone+expand'] as const) {
+    it(`trim/mayPull into a child shared via ${how} leave the other parent intact`, () => {
+      const mk = (): SkBuff => {
+        const p = allocSkb(8);
+        p.putData(Uint8Array.of(1, 2));
+        const c1 = allocSkb(8);
+        c1.putData(Uint8Array.of(3, 4, 5));
+        const c2 = allocSkb(8);
+        c2.putData(Uint8Array.of(6, 7, 8));
+        p.appendFragList(c1);
+        p.appendFragList(c2);
+        return p;
+      };
+      for (const op of ['trim', 'mayPull'] as const) {
+        const p = mk();
+        let q: SkBuff;
+        if (how === 'pskbCopy') q = p.pskbCopy();
+        else {
+          q = p.clone();
+          q.expandHead(0, 0); // private info, children now have users 2
+        }
+        expect(p.fragList[0]!.users).toBe(2);
+        if (op === 'trim') p.trim(3);
+        else expect(p.mayPull(4)).toBe(true);
+        expect(content(q)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+        expect(content(p)).toEqual(op === 'trim' ? [1, 2, 3] : [1, 2, 3, 4, 5, 6, 7, 8]);
+        p.free();
+        expect(content(q)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+        q.free();
+      }
+    });
+  }
+});

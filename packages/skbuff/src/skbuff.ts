@@ -423,6 +423,7 @@ export class SkBuff {
     const d = this.data - n;
     this.data = d;
     this.len += n;
+    if (this.nohdr) this.lowerHdrLimit();
     return this.buf.subarray(d, d + n);
   }
 
@@ -431,6 +432,7 @@ export class SkBuff {
     this.checkPush(n);
     this.data -= n;
     this.len += n;
+    if (this.nohdr) this.lowerHdrLimit();
     return this.data;
   }
 
@@ -438,7 +440,14 @@ export class SkBuff {
   pushUnchecked(n: number): number {
     this.data -= n;
     this.len += n;
+    if (this.nohdr) this.lowerHdrLimit();
     return this.data;
+  }
+
+  /** A header-released reference grew its payload forwards: keep `hdrLimit` at its `data`. */
+  private lowerHdrLimit(): void {
+    const sh = this._sh!;
+    if (this.data < sh.hdrLimit) sh.hdrLimit = this.data;
   }
 
   /**
@@ -752,6 +761,15 @@ export class SkBuff {
     });
   }
 
+  /** The data area, every frag page and every fragList skb (recursively) are referenced only by us. */
+  private exclusive(): boolean {
+    const sh = this._sh!;
+    if (sh.dataref !== 1) return false;
+    for (const f of sh.frags) if (f.page.refcount !== 1) return false;
+    for (const c of sh.fragList) if (c.users !== 1 || !c.exclusive()) return false;
+    return true;
+  }
+
   /** Every frag page / fragList skb touched by `[offset, offset + len)` is exclusively ours. */
   private privateRange(offset: number, len: number): boolean {
     if (len === 0) return true;
@@ -994,13 +1012,16 @@ export class SkBuff {
   }
 
   /**
-   * Make all data private and linear if it is shared (`skb_unshare`, done in
-   * place: this head keeps its identity, the data is replaced by a `copy()`).
+   * Make all data private and linear if any of it is shared (`skb_unshare`, done
+   * in place: this head keeps its identity, the data is replaced by a `copy()`).
+   * Stricter than Linux: besides a shared data area (`isCloned()`), a frag page with
+   * other references or a shared fragList skb also triggers the copy, so
+   * `storeBits` anywhere succeeds afterwards.
    * @returns this
    */
   unshare(): this {
     this.need();
-    if (!this.isCloned()) return this;
+    if (this.exclusive()) return this;
     const n = this.copy();
     this.releaseData();
     this._sh = n._sh;

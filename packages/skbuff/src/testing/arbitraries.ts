@@ -32,6 +32,9 @@ export const DEFAULT_OP_WEIGHTS: Readonly<Record<SkbOpKind, number>> = {
   addFrag: 4,
   appendFragList: 2,
   cowHead: 2,
+  cow: 1,
+  ensureWritable: 1,
+  storeBits: 2,
   expandHead: 1,
   clone: 2,
   copy: 1,
@@ -40,6 +43,7 @@ export const DEFAULT_OP_WEIGHTS: Readonly<Record<SkbOpKind, number>> = {
   linearize: 1,
   free: 2,
   headerRelease: 1,
+  setDataPart: 1,
 };
 
 /** Page size the checker uses for `addFrag` pages. */
@@ -47,8 +51,9 @@ export const MODEL_PAGE_SIZE = 256;
 
 /**
  * Random sequences of skb operations (reserve/put/push/pull/trim/addFrag/
- * appendFragList/clone/copy/pskbCopy/cowHead/unshare/expandHead/mayPull/
- * linearize/headerRelease/free and allocations).
+ * appendFragList/clone/copy/pskbCopy/cowHead/cow/unshare/expandHead/mayPull/
+ * linearize/ensureWritable/storeBits/headerRelease/setDataPart/free and
+ * allocations).
  */
 export function arbSkbOps(opts: ArbSkbOpsOptions = {}): Arbitrary<SkbOp[]> {
   const maxSize = opts.maxSize ?? 512;
@@ -58,7 +63,9 @@ export function arbSkbOps(opts: ArbSkbOpsOptions = {}): Arbitrary<SkbOp[]> {
   const bytes = fc.uint8Array({ maxLength: maxBytes });
   const frac = fc.double({ min: 0, max: 1.15, noNaN: true });
   const alloc = fc.record({ kind: fc.constant('alloc' as const), size: fc.nat({ max: maxSize }) });
-  const simple = <K extends 'clone' | 'copy' | 'pskbCopy' | 'unshare' | 'linearize' | 'free' | 'headerRelease'>(
+  const simple = <
+    K extends 'clone' | 'copy' | 'pskbCopy' | 'unshare' | 'linearize' | 'free' | 'headerRelease' | 'setDataPart',
+  >(
     kind: K,
   ): Arbitrary<SkbOp> => fc.record({ kind: fc.constant(kind), target: t });
   const table: Record<SkbOpKind, Arbitrary<SkbOp>> = {
@@ -77,6 +84,9 @@ export function arbSkbOps(opts: ArbSkbOpsOptions = {}): Arbitrary<SkbOp[]> {
     }),
     appendFragList: fc.record({ kind: fc.constant('appendFragList' as const), target: t, source: t }),
     cowHead: fc.record({ kind: fc.constant('cowHead' as const), target: t, headroom: small }),
+    cow: fc.record({ kind: fc.constant('cow' as const), target: t, headroom: small }),
+    ensureWritable: fc.record({ kind: fc.constant('ensureWritable' as const), target: t, frac }),
+    storeBits: fc.record({ kind: fc.constant('storeBits' as const), target: t, frac, bytes }),
     expandHead: fc.record({ kind: fc.constant('expandHead' as const), target: t, nhead: small, ntail: small }),
     clone: simple('clone'),
     copy: simple('copy'),
@@ -85,6 +95,7 @@ export function arbSkbOps(opts: ArbSkbOpsOptions = {}): Arbitrary<SkbOp[]> {
     linearize: simple('linearize'),
     free: simple('free'),
     headerRelease: simple('headerRelease'),
+    setDataPart: simple('setDataPart'),
   };
   const weights = { ...DEFAULT_OP_WEIGHTS, ...opts.weights };
   const arms: { weight: number; arbitrary: Arbitrary<SkbOp> }[] = [];
@@ -107,9 +118,9 @@ export interface ArbPayloadOptions {
   maxLength?: number;
 }
 
-/** Random payload bytes. */
+/** Random payload bytes; lengths spread over the whole `[minLength, maxLength]` range. */
 export function arbPayload(opts: ArbPayloadOptions = {}): Arbitrary<Uint8Array> {
-  return fc.uint8Array({ minLength: opts.minLength ?? 0, maxLength: opts.maxLength ?? 4096 });
+  return fc.uint8Array({ minLength: opts.minLength ?? 0, maxLength: opts.maxLength ?? 4096, size: 'max' });
 }
 
 /** Options of {@link arbChunking}. */
@@ -125,10 +136,10 @@ export interface ArbChunkingOptions {
  * {@link chunkPayload} to split a payload at arbitrary boundaries.
  */
 export function arbChunking(opts: ArbChunkingOptions = {}): Arbitrary<number[]> {
-  return fc.array(fc.integer({ min: 1, max: opts.maxChunkSize ?? 1500 }), {
-    minLength: 1,
-    maxLength: opts.maxChunks ?? 8,
-  });
+  const max = opts.maxChunkSize ?? 1500;
+  // Tiny chunks (1–8 bytes: split headers and fields) as often as arbitrary ones.
+  const size = fc.oneof(fc.integer({ min: 1, max: Math.min(8, max) }), fc.integer({ min: 1, max }));
+  return fc.array(size, { minLength: 1, maxLength: opts.maxChunks ?? 8 });
 }
 
 /**

@@ -16,6 +16,8 @@ export interface SkbFromChunksOptions {
   pool?: SkbPool;
   /** Page pool for frags (default: the global 4096-byte pool). */
   pagePool?: PagePool;
+  /** Use at most this many page frags before switching to fragList skbs (default MAX_SKB_FRAGS). */
+  maxFrags?: number;
 }
 
 /**
@@ -36,7 +38,7 @@ export function skbFromChunks(chunks: readonly Uint8Array[], opts: SkbFromChunks
   for (; i < chunks.length; i++) {
     const c = chunks[i]!;
     const pagesNeeded = Math.max(1, Math.ceil(c.length / pagePool.pageSize));
-    if (skb.nrFrags + pagesNeeded > MAX_SKB_FRAGS) break;
+    if (skb.nrFrags + pagesNeeded > Math.min(MAX_SKB_FRAGS, opts.maxFrags ?? MAX_SKB_FRAGS)) break;
     for (let off = 0; off < c.length || off === 0; off += pagePool.pageSize) {
       const part = c.subarray(off, off + pagePool.pageSize);
       const page = pagePool.alloc();

@@ -6,7 +6,16 @@
  *
  * @module
  */
-import { PagePool, SkbError, SkbPool, allocSkb, csumFold, skbChecksum, type SkBuff } from '@netlayers/skbuff';
+import {
+  PagePool,
+  SkbError,
+  SkbPool,
+  allocSkb,
+  allocSkbHead,
+  csumFold,
+  skbChecksum,
+  type SkBuff,
+} from '@netlayers/skbuff';
 import { MODEL_PAGE_SIZE } from './arbitraries.js';
 import { SkbModel } from './model.js';
 import type { SkbOp } from './ops.js';
@@ -51,7 +60,7 @@ function expectOutcome(step: number, op: SkbOp, predicted: string | null, fn: ()
 }
 
 /** Compare one real skb with its model; throws {@link SkbModelMismatch}. */
-export function checkSkbAgainstModel(skb: SkBuff, m: SkbModel, checksums = true, where = 'check'): void {
+export function checkSkbAgainstModel(skb: SkBuff, m: SkbModel, checksums = true, where = 'check', users = 1): void {
   const bad = (msg: string): never => {
     throw new SkbModelMismatch(`${where}: ${msg}`);
   };
@@ -61,7 +70,7 @@ export function checkSkbAgainstModel(skb: SkBuff, m: SkbModel, checksums = true,
   const eq = (name: string, a: unknown, b: unknown): void => {
     if (a !== b) bad(`${name}: real ${String(a)} model ${String(b)}`);
   };
-  eq('users', skb.users, 1);
+  eq('users', skb.users, users);
   eq('headroom', skb.headroom(), m.headroom);
   eq('end-head', skb.end - skb.head, m.cap);
   eq('headlen', skb.headlen, m.linear.length);
@@ -77,13 +86,13 @@ export function checkSkbAgainstModel(skb: SkBuff, m: SkbModel, checksums = true,
   eq('nohdr', skb.nohdr, m.nohdr);
   let paged = 0;
   skb.frags.forEach((f, i) => {
-    eq(`frag ${i} size`, f.size, m.frags[i]!.length);
-    if (f.page.refcount < 1) bad(`frag ${i} page refcount ${f.page.refcount}`);
+    eq(`frag ${i} size`, f.size, m.frags[i]!.bytes.length);
+    eq(`frag ${i} page refcount`, f.page.refcount, m.frags[i]!.page.refs);
     paged += f.size;
   });
   skb.fragList.forEach((c, i) => {
-    eq(`fragList ${i} len`, c.len, m.fragList[i]!.length);
-    if (c.users < 1) bad(`fragList ${i} freed`);
+    const mc = m.fragList[i]!;
+    checkSkbAgainstModel(c, mc.model, false, `${where} fragList[${i}]`, mc.users);
     paged += c.len;
   });
   eq('Σ frags + fragList = dataLen', paged, skb.dataLen);
@@ -166,8 +175,8 @@ export function checkSkbOps(ops: readonly SkbOp[], opts: CheckSkbOpsOptions = {}
           case 'appendFragList': {
             const si = op.source % live.length;
             const src = live[si]!;
-            if (si === ti || src.model.shared) break;
-            const pred = m.appendFragList(src.model.bytes());
+            if (si === ti) break;
+            const pred = m.appendFragList(src.model);
             expectOutcome(step, op, pred, () => skb.appendFragList(src.skb));
             if (pred === null) live.splice(si, 1);
             break;
@@ -185,6 +194,29 @@ export function checkSkbOps(ops: readonly SkbOp[], opts: CheckSkbOpsOptions = {}
             m.cowHead(op.headroom);
             skb.cowHead(op.headroom);
             break;
+          case 'cow':
+            m.cow(op.headroom);
+            skb.cow(op.headroom);
+            break;
+          case 'ensureWritable': {
+            const n = Math.round(op.frac * m.len);
+            expectOutcome(step, op, m.ensureWritable(n), () => skb.ensureWritable(n));
+            break;
+          }
+          case 'storeBits': {
+            let limit = m.linear.length;
+            for (const f of m.frags) limit += f.bytes.length;
+            const off = Math.min(limit, Math.round(op.frac * limit));
+            const bytes = op.bytes.subarray(0, limit - off);
+            expectOutcome(step, op, m.storeBits(off, bytes), () => skb.storeBits(off, bytes));
+            break;
+          }
+          case 'setDataPart': {
+            const h = allocSkbHead({ pool });
+            h.setDataPart(skb);
+            live.push({ skb: h, model: m.clone() });
+            break;
+          }
           case 'expandHead':
             m.expandHead(op.nhead, op.ntail);
             skb.expandHead(op.nhead, op.ntail);

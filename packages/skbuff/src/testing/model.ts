@@ -1,13 +1,15 @@
 /**
  * A plain byte-array reference model of one sk_buff.
  *
- * The model knows nothing about offsets into buffers, pools or pages: it keeps the
- * headroom, the linear capacity (`end - head`), the linear bytes, the bytes of each
- * page fragment and of each frag_list skb, and the sharing group (the `dataref`
- * count, with the number of header-released references). Each operation applies
- * the documented semantics of `@netlayers/skbuff` to those arrays and returns the
- * {@link SkbErrorCode} the real buffer must throw, or `null` if it must succeed.
- * On a predicted error the model is left unchanged (so must the real skb be).
+ * The model knows nothing about offsets into buffers or pools: it keeps the
+ * headroom, the linear capacity (`end - head`), the linear bytes, each page
+ * fragment's bytes with a model of its page's reference count, the frag_list
+ * children (models themselves, with a `users` count), and the sharing group (the
+ * `dataref` count, the header-released references and the lowest header-released
+ * data offset). Each operation applies the documented semantics of
+ * `@netlayers/skbuff` to those arrays and returns the {@link SkbErrorCode} the real
+ * buffer must throw, or `null` if it must succeed. On a predicted error the model
+ * is left unchanged (so must the real skb be).
  *
  * @module
  */
@@ -17,7 +19,7 @@ import type { SkbErrorCode } from '@netlayers/skbuff';
 const MAX_SKB_FRAGS = 17;
 const SKB_PULL_SLACK = 128;
 
-/** A data sharing group (one `SkbSharedInfo`). */
+/** A data sharing group (one shared info). */
 export interface ModelGroup {
   /** `dataref` */
   refs: number;
@@ -25,6 +27,28 @@ export interface ModelGroup {
   payload: number;
   /** lowest headroom of a header-released reference (Infinity if none) */
   hdrLimit: number;
+}
+
+/** A page's reference count. */
+export interface ModelPage {
+  /** `page.refcount` */
+  refs: number;
+}
+
+/** One paged fragment. */
+export interface ModelFrag {
+  /** its bytes */
+  bytes: number[];
+  /** its page */
+  page: ModelPage;
+}
+
+/** One frag_list entry: a child model and its head reference count. */
+export interface ModelChild {
+  /** the child skb's model */
+  model: SkbModel;
+  /** the child's `users` */
+  users: number;
 }
 
 /** Reference model of one skb. */
@@ -35,10 +59,10 @@ export class SkbModel {
   cap: number;
   /** bytes of `[data, tail)` */
   linear: number[] = [];
-  /** bytes of each page fragment */
-  frags: number[][] = [];
-  /** bytes of each frag_list skb */
-  fragList: number[][] = [];
+  /** page fragments */
+  frags: ModelFrag[] = [];
+  /** frag_list children */
+  fragList: ModelChild[] = [];
   /** sharing group */
   group: ModelGroup = { refs: 1, payload: 0, hdrLimit: Infinity };
   /** `nohdr` */
@@ -52,8 +76,8 @@ export class SkbModel {
   /** `dataLen` */
   get dataLen(): number {
     let n = 0;
-    for (const f of this.frags) n += f.length;
-    for (const c of this.fragList) n += c.length;
+    for (const f of this.frags) n += f.bytes.length;
+    for (const c of this.fragList) n += c.model.len;
     return n;
   }
   /** `len` */
@@ -81,21 +105,64 @@ export class SkbModel {
   /** All packet bytes in order. */
   bytes(): number[] {
     const out = this.linear.slice();
-    for (const f of this.frags) out.push(...f);
-    for (const c of this.fragList) out.push(...c);
+    for (const f of this.frags) for (const b of f.bytes) out.push(b);
+    for (const c of this.fragList) for (const b of c.model.bytes()) out.push(b);
     return out;
   }
 
-  private dropRef(): void {
-    this.group.refs--;
-    if (this.nohdr && --this.group.payload === 0) this.group.hdrLimit = Infinity;
+  // ------------------------------------------------------------ references
+
+  private static dropChild(c: ModelChild): void {
+    if (--c.users === 0) c.model.free();
   }
 
+  /** Drop this reference to the group; the last one releases pages and children. */
+  private dropRef(): void {
+    const g = this.group;
+    g.refs--;
+    if (this.nohdr && --g.payload === 0) g.hdrLimit = Infinity;
+    if (g.refs === 0) {
+      for (const f of this.frags) f.page.refs--;
+      for (const c of this.fragList) SkbModel.dropChild(c);
+    }
+  }
+
+  /** Private copy of the shared info (pskb_expand_head): take refs unless exclusive. */
   private leaveGroup(): void {
-    this.dropRef();
+    const g = this.group;
+    if (g.refs > 1) {
+      for (const f of this.frags) f.page.refs++;
+      for (const c of this.fragList) c.users++;
+      g.refs--;
+      if (this.nohdr && --g.payload === 0) g.hdrLimit = Infinity;
+    }
+    this.frags = this.frags.map((f) => ({ bytes: f.bytes.slice(), page: f.page }));
+    this.fragList = this.fragList.slice();
     this.group = { refs: 1, payload: 0, hdrLimit: Infinity };
     this.nohdr = false;
   }
+
+  /** The frag_list entry `j`, cloned first if its head is shared (as the implementation does). */
+  private privateChild(j: number): SkbModel {
+    const c = this.fragList[j]!;
+    if (c.users === 1) return c.model;
+    const n = c.model.clone();
+    SkbModel.dropChild(c);
+    this.fragList[j] = { model: n, users: 1 };
+    return n;
+  }
+
+  private truncFrags(n: number): void {
+    for (let i = n; i < this.frags.length; i++) this.frags[i]!.page.refs--;
+    this.frags.length = Math.min(n, this.frags.length);
+  }
+
+  private truncFragList(n: number): void {
+    for (let i = n; i < this.fragList.length; i++) SkbModel.dropChild(this.fragList[i]!);
+    this.fragList.length = Math.min(n, this.fragList.length);
+  }
+
+  // ------------------------------------------------------------ operations
 
   /** `reserve(n)` */
   reserve(n: number): SkbErrorCode | null {
@@ -120,6 +187,7 @@ export class SkbModel {
     if (this.headerCloned) return 'SKB_SHARED';
     this.headroom -= bytes.length;
     this.linear.unshift(...Array.from(bytes));
+    if (this.nohdr) this.group.hdrLimit = Math.min(this.group.hdrLimit, this.headroom);
     return null;
   }
 
@@ -150,78 +218,84 @@ export class SkbModel {
     if (this.shared) this.expandHead(0, 0);
     if (len <= headlen) {
       this.linear.length = len;
-      this.frags = [];
-      this.fragList = [];
+      this.truncFrags(0);
+      this.truncFragList(0);
       return null;
     }
     let off = headlen;
     let i = 0;
-    while (i < this.frags.length && off + this.frags[i]!.length <= len) off += this.frags[i++]!.length;
+    while (i < this.frags.length && off + this.frags[i]!.bytes.length <= len) off += this.frags[i++]!.bytes.length;
     if (i < this.frags.length) {
       if (len > off) {
-        this.frags[i] = this.frags[i]!.slice(0, len - off);
+        const f = this.frags[i]!;
+        f.bytes = f.bytes.slice(0, len - off);
         i++;
       }
-      this.frags.length = i;
-      this.fragList = [];
+      this.truncFrags(i);
+      this.truncFragList(0);
     } else {
       let j = 0;
-      while (j < this.fragList.length && off + this.fragList[j]!.length <= len) off += this.fragList[j++]!.length;
+      while (j < this.fragList.length && off + this.fragList[j]!.model.len <= len) off += this.fragList[j++]!.model.len;
       if (j < this.fragList.length && len > off) {
-        this.fragList[j] = this.fragList[j]!.slice(0, len - off);
+        this.privateChild(j).trim(len - off);
         j++;
       }
-      this.fragList.length = j;
+      this.truncFragList(j);
     }
     return null;
   }
 
-  /** `addFrag(page, off, bytes.length)` */
+  /** `addFrag(page, off, bytes.length)` with a fresh page. @returns the predicted error */
   addFrag(bytes: ArrayLike<number>): SkbErrorCode | null {
     if (this.shared) return 'SKB_SHARED';
     if (this.frags.length >= MAX_SKB_FRAGS) return 'SKB_FRAGS_FULL';
     if (this.fragList.length !== 0) return 'SKB_RANGE';
-    this.frags.push(Array.from(bytes));
+    this.frags.push({ bytes: Array.from(bytes), page: { refs: 1 } });
     return null;
   }
 
-  /** `appendFragList(child)` (child's bytes) */
-  appendFragList(child: number[]): SkbErrorCode | null {
+  /** `appendFragList(child)`: the caller's reference to `child` moves into this model. */
+  appendFragList(child: SkbModel): SkbErrorCode | null {
     if (this.shared) return 'SKB_SHARED';
-    this.fragList.push(child);
+    this.fragList.push({ model: child, users: 1 });
     return null;
   }
 
   private pullTail(delta: number, slack: number): void {
     const eat = delta - this.rawTailroom;
     if (eat > 0 || this.shared) this.expandHead(0, eat > 0 ? eat + slack : 0);
+    const moved = this.bytes().slice(this.linear.length, this.linear.length + delta);
     let left = delta;
-    while (this.frags.length > 0 && this.frags[0]!.length <= left) {
-      const f = this.frags.shift()!;
-      left -= f.length;
-      this.linear.push(...f);
+    let i = 0;
+    while (i < this.frags.length && this.frags[i]!.bytes.length <= left) {
+      left -= this.frags[i]!.bytes.length;
+      this.frags[i]!.page.refs--;
+      i++;
     }
-    if (this.frags.length > 0 && left > 0) {
-      const f = this.frags[0]!;
-      this.linear.push(...f.slice(0, left));
-      this.frags[0] = f.slice(left);
+    if (i < this.frags.length && left > 0) {
+      const f = this.frags[i]!;
+      f.bytes = f.bytes.slice(left);
       left = 0;
     }
-    while (left > 0) {
-      const c = this.fragList[0]!;
-      if (c.length <= left) {
-        this.fragList.shift();
-        left -= c.length;
-        this.linear.push(...c);
-      } else {
-        this.linear.push(...c.slice(0, left));
-        this.fragList[0] = c.slice(left);
-        left = 0;
+    this.frags.splice(0, i);
+    if (left > 0) {
+      let j = 0;
+      while (left > 0 && j < this.fragList.length && this.fragList[j]!.model.len <= left) {
+        left -= this.fragList[j]!.model.len;
+        j++;
       }
+      if (left > 0) {
+        const c = this.privateChild(j);
+        c.mayPull(left);
+        c.pull(left);
+      }
+      for (let k = 0; k < j; k++) SkbModel.dropChild(this.fragList[k]!);
+      this.fragList.splice(0, j);
     }
+    for (const b of moved) this.linear.push(b);
     if (this.dataLen === 0) {
-      this.frags = [];
-      this.fragList = [];
+      this.truncFrags(0);
+      this.truncFragList(0);
     }
   }
 
@@ -239,13 +313,13 @@ export class SkbModel {
     if (this.dataLen !== 0) this.pullTail(this.dataLen, 0);
   }
 
-  /** `clone()` */
+  /** `clone()` (and `setDataPart` onto a fresh head) */
   clone(): SkbModel {
     const n = new SkbModel(this.cap);
     n.headroom = this.headroom;
     n.linear = this.linear.slice();
-    n.frags = this.frags.map((f) => f.slice());
-    n.fragList = this.fragList.map((c) => c.slice());
+    n.frags = this.frags.map((f) => ({ bytes: f.bytes.slice(), page: f.page }));
+    n.fragList = this.fragList; // same shared info: same children
     n.group = this.group;
     this.group.refs++;
     return n;
@@ -264,8 +338,14 @@ export class SkbModel {
     const n = new SkbModel(this.cap);
     n.headroom = this.headroom;
     n.linear = this.linear.slice();
-    n.frags = this.frags.map((f) => f.slice());
-    n.fragList = this.fragList.map((c) => c.slice());
+    n.frags = this.frags.map((f) => {
+      f.page.refs++;
+      return { bytes: f.bytes.slice(), page: f.page };
+    });
+    n.fragList = this.fragList.map((c) => {
+      c.users++;
+      return c;
+    });
     return n;
   }
 
@@ -275,11 +355,65 @@ export class SkbModel {
     if (delta > 0 || this.headerCloned) this.expandHead(delta, 0);
   }
 
+  /** `cow(headroom)` */
+  cow(headroom: number): void {
+    const delta = Math.max(0, headroom - this.headroom);
+    if (delta > 0 || this.shared) this.expandHead(delta, 0);
+  }
+
+  /** `ensureWritable(n)` */
+  ensureWritable(n: number): SkbErrorCode | null {
+    if (!this.mayPull(n)) return 'SKB_PULL';
+    if (this.shared) this.expandHead(0, 0);
+    return null;
+  }
+
+  /**
+   * `storeBits(offset, bytes)` within the linear part and frags (the model does not
+   * predict writes into frag_list children).
+   */
+  storeBits(offset: number, bytes: ArrayLike<number>): SkbErrorCode | null {
+    const end = offset + bytes.length;
+    if (this.shared) return 'SKB_SHARED';
+    if (bytes.length === 0) return null;
+    let pos = this.linear.length;
+    for (const f of this.frags) {
+      if (pos < end && offset < pos + f.bytes.length && f.page.refs !== 1) return 'SKB_SHARED';
+      pos += f.bytes.length;
+    }
+    for (let k = 0; k < bytes.length; k++) {
+      let p = offset + k;
+      if (p < this.linear.length) {
+        this.linear[p] = bytes[k]!;
+        continue;
+      }
+      p -= this.linear.length;
+      for (const f of this.frags) {
+        if (p < f.bytes.length) {
+          f.bytes[p] = bytes[k]!;
+          break;
+        }
+        p -= f.bytes.length;
+      }
+    }
+    return null;
+  }
+
+  /** Every page and child is referenced only by this model (recursively). */
+  private exclusive(): boolean {
+    if (this.shared) return false;
+    for (const f of this.frags) if (f.page.refs !== 1) return false;
+    for (const c of this.fragList) if (c.users !== 1 || !c.model.exclusive()) return false;
+    return true;
+  }
+
   /** `unshare()` */
   unshare(): void {
-    if (!this.shared) return;
+    if (this.exclusive()) return;
     const c = this.copy();
-    this.leaveGroup();
+    this.dropRef();
+    this.group = { refs: 1, payload: 0, hdrLimit: Infinity };
+    this.nohdr = false;
     this.cap = c.cap;
     this.linear = c.linear;
     this.frags = [];
@@ -294,7 +428,7 @@ export class SkbModel {
     this.group.hdrLimit = Math.min(this.group.hdrLimit, this.headroom);
   }
 
-  /** `free()` */
+  /** `free()` of the last `users` reference */
   free(): void {
     this.dropRef();
   }

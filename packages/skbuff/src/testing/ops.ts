@@ -20,10 +20,20 @@ export type SkbOp =
   | { readonly kind: 'mayPull'; readonly target: number; readonly frac: number }
   | { readonly kind: 'addFrag'; readonly target: number; readonly bytes: Uint8Array; readonly off: number }
   | { readonly kind: 'appendFragList'; readonly target: number; readonly source: number }
-  | { readonly kind: 'cowHead'; readonly target: number; readonly headroom: number }
+  | { readonly kind: 'cowHead' | 'cow'; readonly target: number; readonly headroom: number }
+  | { readonly kind: 'ensureWritable'; readonly target: number; readonly frac: number }
+  | { readonly kind: 'storeBits'; readonly target: number; readonly frac: number; readonly bytes: Uint8Array }
   | { readonly kind: 'expandHead'; readonly target: number; readonly nhead: number; readonly ntail: number }
   | {
-      readonly kind: 'clone' | 'copy' | 'pskbCopy' | 'unshare' | 'linearize' | 'free' | 'headerRelease';
+      readonly kind:
+        | 'clone'
+        | 'copy'
+        | 'pskbCopy'
+        | 'unshare'
+        | 'linearize'
+        | 'free'
+        | 'headerRelease'
+        | 'setDataPart';
       readonly target: number;
     };
 
