@@ -136,10 +136,18 @@ describe('SharedRingDevice across two worker threads', () => {
       expect(r.bad).toBe(0);
       expect(s.live).toBe(0);
       expect(r.live).toBe(0);
-      const ring = (s.ring as { tx: { doorbells: number; produced: number } }).tx;
+      const ring = (s.ring as { tx: { doorbells: number; suppressed: number; produced: number } }).tx;
       expect(ring.produced).toBe(count);
-      if (!suppress) expect(ring.doorbells).toBe(count); // one per publish (single mode)
-      else expect(ring.doorbells).toBeLessThan(count / 2);
+      if (!suppress) {
+        expect(ring.doorbells).toBe(count); // one per publish (single mode: one publish per frame)
+        expect(ring.suppressed).toBe(0);
+      } else {
+        // Each publish either rang (the receiver had armed its doorbell) or was suppressed.
+        // How many rang depends on thread scheduling; the deterministic check of the
+        // suppression rule is in shared-ring.test.ts.
+        if (mode === 'single' || mode === 'queue') expect(ring.doorbells + ring.suppressed).toBe(count);
+        else expect(ring.doorbells + ring.suppressed).toBeLessThan(count / 4); // batches: few publishes
+      }
     });
   }
 
