@@ -34,7 +34,7 @@ import { NetdevError } from './errors.js';
 import type { ImpairmentProfile, ImpairmentStats } from './impairment.js';
 import { ImpairedLink } from './link.js';
 import { Softnet } from './napi.js';
-import { NETIF_F, NetdevTx, type NetDevice, type NetRx, type PacketTypes } from './netdevice.js';
+import { NETIF_F, NetdevTx, type NetRx } from './netdevice.js';
 import { Ring } from './ring.js';
 import { RingNetDevice, type RingNetDeviceOptions } from './ring-device.js';
 
@@ -254,4 +254,3 @@ function deliver(dev: VethDevice, skb: SkBuff): void {
 /** Both ends' feature default, for reference. */
 export const VETH_FEATURES = NETIF_F.SG | NETIF_F.HW_CSUM | NETIF_F.RXCSUM | NETIF_F.GSO;
 
-export type { NetDevice, PacketTypes };

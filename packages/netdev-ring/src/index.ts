@@ -30,6 +30,8 @@ export {
   LINKTYPE,
   PCAP_MAGIC_NS,
   PCAP_MAGIC_US,
+  PCAP_FILE_HEADER_LEN,
+  PCAP_RECORD_HEADER_LEN,
   type PcapLinkType,
   type PcapOptions,
   type PcapRecord,

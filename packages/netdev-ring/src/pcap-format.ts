@@ -26,12 +26,14 @@ export type PcapLinkType = 'ethernet' | 'raw';
 /** LINKTYPE_* numbers (www.tcpdump.org/linktypes.html). */
 export const LINKTYPE = { ethernet: 1, raw: 101 } as const;
 
-/** Magic numbers. */
+/** Magic number of nanosecond-resolution captures. */
 export const PCAP_MAGIC_NS = 0xa1b23c4d;
+/** Magic number of microsecond-resolution captures (classic libpcap). */
 export const PCAP_MAGIC_US = 0xa1b2c3d4;
 
-/** Size of the file header and of a record header. */
+/** Size of the file header. */
 export const PCAP_FILE_HEADER_LEN = 24;
+/** Size of a record header. */
 export const PCAP_RECORD_HEADER_LEN = 16;
 
 /** Options shared by the encoder and {@link PcapWriter}. */
