@@ -378,3 +378,14 @@ describe('frag_list children shared between parents', () => {
     });
   }
 });
+
+it('appendFragList refuses cycles', () => {
+  const a = allocSkb(4);
+  const b = allocSkb(4);
+  const c = allocSkb(4);
+  b.appendFragList(c);
+  a.appendFragList(b);
+  expectCode(() => c.appendFragList(a), 'SKB_RANGE');
+  expectCode(() => a.appendFragList(a), 'SKB_RANGE');
+  a.free();
+});

@@ -79,7 +79,7 @@ export type SkbDestructor = (skb: SkBuff) => void;
 /** Options of {@link allocSkb}. */
 export interface AllocSkbOptions {
   /** Pool to allocate from (default: {@link defaultSkbPool}). */
-  pool?: SkbPool;
+  pool?: SkbPool | undefined;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -590,13 +590,21 @@ export class SkBuff {
   appendFragList(child: SkBuff): void {
     const sh = this.need();
     child.need();
-    if (child === this) skbThrow('SKB_RANGE', 'appendFragList(self)');
+    if (child === this || child.contains(this)) skbThrow('SKB_RANGE', 'appendFragList would create a cycle');
     if (child.list !== null) skbThrow('SKB_QUEUED', 'appendFragList of a queued skb');
     if (sh.dataref !== 1) skbThrow('SKB_SHARED', 'appendFragList on shared data');
     sh.fragList.push(child);
     this.len += child.len;
     this.dataLen += child.len;
     this.truesize += child.truesize;
+  }
+
+  /** `skb` is somewhere in this skb's fragList tree. */
+  private contains(skb: SkBuff): boolean {
+    const sh = this._sh;
+    if (sh === null) return false;
+    for (const c of sh.fragList) if (c === skb || c.contains(skb)) return true;
+    return false;
   }
 
   /**
