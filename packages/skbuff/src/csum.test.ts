@@ -19,6 +19,7 @@ import {
   skbChecksum,
   skbChecksumComplete,
   skbChecksumHelp,
+  skbCopyAndCsumBits,
   skbStats,
 } from './index.js';
 import { arbChunkedPayload, naiveChecksum, naiveOnesSum, skbFromChunks } from './testing/index.js';
@@ -180,6 +181,9 @@ describe('skb checksums', () => {
           const off = a % (payload.length + 1);
           const len = b % (payload.length - off + 1);
           expect(csumFold(skbChecksum(skb, off, len, 0))).toBe(naiveChecksum(payload.subarray(off, off + len)));
+          const dst = new Uint8Array(len + 1);
+          expect(csumFold(skbCopyAndCsumBits(skb, off, dst, len, 0, 1))).toBe(naiveChecksum(payload.subarray(off, off + len)));
+          expect(dst.subarray(1)).toEqual(payload.subarray(off, off + len));
         } finally {
           skb.free();
         }

@@ -179,7 +179,7 @@ export function csumUnfold(check: number): number {
  */
 export function csumTcpUdpNofold(saddr: number, daddr: number, len: number, proto: number, sum: number): number {
   const s =
-    (saddr >>> 16) + (saddr & 0xffff) + (daddr >>> 16) + (daddr & 0xffff) + (proto & 0xff) + (len & 0xffff);
+    (saddr >>> 16) + (saddr & 0xffff) + (daddr >>> 16) + (daddr & 0xffff) + (proto & 0xff) + (len >>> 16) + (len & 0xffff);
   return csumAdd(sum, s);
 }
 

@@ -47,4 +47,4 @@ export {
   csumReplace2,
   csumReplace4,
 } from './csum.js';
-export { skbChecksum, skbChecksumHelp, skbChecksumComplete } from './skb-csum.js';
+export { skbChecksum, skbChecksumHelp, skbChecksumComplete, skbCopyAndCsumBits } from './skb-csum.js';

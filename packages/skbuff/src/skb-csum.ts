@@ -25,6 +25,16 @@ export function skbChecksum(skb: SkBuff, off: number, len: number, sum: number):
 }
 
 /**
+ * Copy `len` packet bytes from `offset` into `dst` at `dstOff` and return their
+ * partial sum added to `sum` (`skb_copy_and_csum_bits`; the sum is taken over the
+ * contiguous copy, which is still in cache).
+ */
+export function skbCopyAndCsumBits(skb: SkBuff, offset: number, dst: Uint8Array, len: number, sum: number, dstOff = 0): number {
+  skb.copyBits(offset, dst, len, dstOff);
+  return csumPartial(dst, dstOff, len, sum);
+}
+
+/**
  * Resolve CHECKSUM_PARTIAL in software (`skb_checksum_help`): sum from `csumStart`
  * to the end, store the folded value at `csumStart + csumOffset` (big-endian), set
  * `ipSummed = NONE`. Makes the written header bytes private first.
