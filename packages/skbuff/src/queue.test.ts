@@ -124,6 +124,9 @@ describe('SkbQueue', () => {
     q.enqueueTail(s);
     expect(() => r.enqueueTail(s)).toThrow(SkbError);
     expect(() => s.free()).toThrow(/SKB_QUEUED/);
+    s.get(); // an extra reference may be dropped while queued
+    s.free();
+    expect(s.users).toBe(1);
     expect(() => r.unlink(s)).toThrow(/SKB_QUEUED/);
     // iteration is safe against unlinking the current skb
     const t = allocSkb(1);

@@ -1109,12 +1109,17 @@ export class SkBuff {
    * Drop a reference (`kfree_skb` / `consume_skb`). On the last one the
    * destructor runs, the data reference is dropped (data, pages and fragList skbs
    * return to their pools when `dataref` reaches 0) and the head returns to its pool.
-   * @throws SkbError `SKB_FREED` on a double free, `SKB_QUEUED` while on a queue
+   * @throws SkbError `SKB_FREED` on a double free, `SKB_QUEUED` if the last reference
+   *   is dropped while the skb is still on a queue
    */
   free(): void {
     if (this.users <= 0) skbThrow('SKB_FREED', 'free() of a freed skb (double free)');
+    if (this.users > 1) {
+      this.users--; // an extra reference (skb_get) may be dropped while queued
+      return;
+    }
     if (this.list !== null) skbThrow('SKB_QUEUED', 'free() of an skb still on a queue (unlink it first)');
-    if (--this.users > 0) return;
+    this.users = 0;
     const d = this.destructor;
     if (d) {
       this.destructor = null;
