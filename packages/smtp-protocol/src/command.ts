@@ -122,21 +122,32 @@ function isParamValue(v: string): boolean {
 
 /** Parses `SP esmtp-param *(SP esmtp-param)`; `rest` is the text after the path. */
 function parseParams(rest: string, enhancedOnError: string): EsmtpParams {
-  const params: Record<string, string | true> = Object.create(null) as Record<string, string | true>;
+  // A plain object is safe here: keys are upper-cased esmtp-keywords
+  // ([A-Z0-9-]), which never name an Object.prototype member.
+  const params: Record<string, string | true> = {};
   if (rest === '') return params;
   if (rest.charCodeAt(0) !== 0x20) throw err(501, enhancedOnError, 'Syntax error after path');
-  for (const p of rest.slice(1).split(' ')) {
-    if (p === '') continue; // tolerate repeated spaces
-    const eq = p.indexOf('=');
-    const key = (eq < 0 ? p : p.slice(0, eq)).toUpperCase();
+  const n = rest.length;
+  let i = 1;
+  while (i < n) {
+    if (rest.charCodeAt(i) === 0x20) {
+      i++; // tolerate repeated spaces
+      continue;
+    }
+    let j = rest.indexOf(' ', i);
+    if (j < 0) j = n;
+    const eq = rest.indexOf('=', i);
+    const hasValue = eq >= 0 && eq < j;
+    const key = rest.slice(i, hasValue ? eq : j).toUpperCase();
     if (!isKeyword(key)) throw err(501, '5.5.4', `Invalid parameter keyword "${key}"`);
-    if (key in params) throw err(501, '5.5.4', `Duplicate parameter ${key}`);
-    if (eq < 0) params[key] = true;
+    if (params[key] !== undefined) throw err(501, '5.5.4', `Duplicate parameter ${key}`);
+    if (!hasValue) params[key] = true;
     else {
-      const v = p.slice(eq + 1);
+      const v = rest.slice(eq + 1, j);
       if (!isParamValue(v)) throw err(501, '5.5.4', `Invalid value for ${key}`);
       params[key] = v;
     }
+    i = j + 1;
   }
   return params;
 }
