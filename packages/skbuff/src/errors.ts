@@ -22,6 +22,7 @@
  * - `SKB_QUEUED`     operation needs an skb that is not on an `SkbQueue` (or vice versa)
  * - `SKB_RANGE`      an argument is negative, not an integer, or outside the buffer
  * - `SKB_NO_DATA`    data operation on a head without data (see `allocSkbHead`)
+ * - `SKB_NOMEM`      the pool's `maxLiveBytes` limit would be exceeded (`alloc_skb` → NULL)
  * - `PAGE_FREED`     `Page.get()`/`put()` on a page whose refcount already reached zero
  */
 export type SkbErrorCode =
@@ -36,6 +37,7 @@ export type SkbErrorCode =
   | 'SKB_QUEUED'
   | 'SKB_RANGE'
   | 'SKB_NO_DATA'
+  | 'SKB_NOMEM'
   | 'PAGE_FREED';
 
 const SKB_ERROR_BRAND = Symbol.for('@netlayers/skbuff.SkbError');

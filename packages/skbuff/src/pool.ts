@@ -33,6 +33,12 @@ export interface SkbPoolOptions {
    * double free throws `SKB_FREED`.
    */
   recycle?: boolean;
+  /**
+   * Upper bound on the bytes of data buffers handed out and not yet freed (default
+   * unlimited). An allocation beyond it throws `SkbError('SKB_NOMEM')` — `alloc_skb`
+   * returning NULL — so a leak or a flood hits a clear error instead of the heap limit.
+   */
+  maxLiveBytes?: number;
 }
 
 /** Statistics of one {@link SkbPool}: totals plus heads and data separately. */
@@ -52,11 +58,14 @@ export class SkbPool {
   private readonly recycle: boolean;
   private readonly headCounters = new PoolCounters();
   private readonly dataCounters = new PoolCounters();
+  private readonly maxLiveBytes: number;
+  private liveBytesCount = 0;
 
   /** @param opts - cache bounds and the debug recycling switch */
   constructor(opts: SkbPoolOptions = {}) {
     this.maxHeads = opts.maxCachedHeads ?? 65536;
     this.recycle = opts.recycle ?? true;
+    this.maxLiveBytes = opts.maxLiveBytes ?? Infinity;
     const perClass = opts.maxCachedBytesPerClass ?? 8 * 1024 * 1024;
     for (let c = 0; c < NCLASSES; c++) {
       this.classes.push([]);
@@ -69,6 +78,11 @@ export class SkbPool {
     const heads = this.headCounters.snapshot();
     const data = this.dataCounters.snapshot();
     return { ...sumStats(heads, data), heads, data };
+  }
+
+  /** Bytes of data buffers currently handed out (size-class bytes). */
+  get liveBytes(): number {
+    return this.liveBytesCount;
   }
 
   /** @internal get a head with `users = 1`, no data. */
@@ -97,10 +111,16 @@ export class SkbPool {
   /** @internal a shared info with a buffer of at least `size` bytes, dataref 1. */
   _allocData(size: number): SkbSharedInfo {
     if (!Number.isInteger(size) || size < 0) skbThrow('SKB_RANGE', `bad skb size ${size}`);
+    const big = size > SKB_MAX_CLASS;
+    const cls = big ? -1 : size <= SKB_MIN_CLASS ? 0 : 32 - Math.clz32(size - 1) - MIN_SHIFT;
+    const bytes = big ? size : SKB_MIN_CLASS << cls;
+    if (this.liveBytesCount + bytes > this.maxLiveBytes) {
+      skbThrow('SKB_NOMEM', `pool limit: ${this.liveBytesCount} + ${bytes} > ${this.maxLiveBytes} bytes`);
+    }
+    this.liveBytesCount += bytes;
     this.dataCounters.allocated++;
     globalCounters.data.allocated++;
-    if (size > SKB_MAX_CLASS) return new SkbSharedInfo(this, new Uint8Array(size), -1);
-    const cls = size <= SKB_MIN_CLASS ? 0 : 32 - Math.clz32(size - 1) - MIN_SHIFT;
+    if (big) return new SkbSharedInfo(this, new Uint8Array(size), -1);
     const sh = this.classes[cls]!.pop();
     if (sh !== undefined) {
       this.dataCounters.cacheHits++;
@@ -115,6 +135,7 @@ export class SkbPool {
   _freeData(sh: SkbSharedInfo): void {
     this.dataCounters.freed++;
     globalCounters.data.freed++;
+    this.liveBytesCount -= sh.buf.length;
     if (!this.recycle || sh.cls < 0) return;
     const list = this.classes[sh.cls]!;
     if (list.length < this.classMax[sh.cls]!) list.push(sh);

@@ -389,3 +389,19 @@ it('appendFragList refuses cycles', () => {
   expectCode(() => a.appendFragList(a), 'SKB_RANGE');
   a.free();
 });
+
+it('maxLiveBytes bounds a pool (SKB_NOMEM) without leaking', () => {
+  const pool = new SkbPool({ maxLiveBytes: 4096 });
+  const a = allocSkb(2048, { pool });
+  const b = allocSkb(1500, { pool }); // 2 KiB class
+  expect(pool.liveBytes).toBe(4096);
+  expectCode(() => allocSkb(1, { pool }), 'SKB_NOMEM');
+  expectCode(() => a.expandHead(0, 1), 'SKB_NOMEM');
+  expect(a.end).toBe(2048);
+  a.free();
+  const c = allocSkb(64, { pool });
+  c.free();
+  b.free();
+  expect(pool.liveBytes).toBe(0);
+  expect(pool.stats().live).toBe(0);
+});

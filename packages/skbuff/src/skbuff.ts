@@ -633,9 +633,23 @@ export class SkBuff {
     const eat = this.tail + delta - this.end;
     if (eat > 0 || this._sh!.dataref !== 1) this.expandHead(0, eat > 0 ? eat + slack : 0);
     const sh = this._sh!;
+    const frags = sh.frags;
+    // Prepare a partially consumed fragList child first (it may need memory): if that
+    // fails, nothing of this skb's content has changed.
+    let fragBytes = 0;
+    for (let k = 0; k < frags.length; k++) fragBytes += frags[k]!.size;
+    if (delta > fragBytes) {
+      const fl = sh.fragList;
+      let rest = delta - fragBytes;
+      let j = 0;
+      while (rest > 0 && j < fl.length && fl[j]!.len <= rest) rest -= fl[j++]!.len;
+      if (rest > 0) {
+        const c = this.privateChild(sh, j);
+        if (rest > c.headlen) c.mayPull(rest);
+      }
+    }
     this.copyOut(this.tail - this.data, this.buf, delta, this.tail);
     let left = delta;
-    const frags = sh.frags;
     let i = 0;
     while (i < frags.length && frags[i]!.size <= left) {
       left -= frags[i]!.size;
@@ -656,11 +670,7 @@ export class SkBuff {
         left -= fl[j]!.len;
         j++;
       }
-      if (left > 0) {
-        const c = this.privateChild(sh, j);
-        if (left > c.headlen) c.mayPull(left);
-        c.pull(left);
-      }
+      if (left > 0) fl[j]!.pull(left); // made private and linear enough above
       // Free fully consumed children and close the gap.
       for (let k = 0; k < j; k++) fl[k]!.free();
       fl.splice(0, j);
