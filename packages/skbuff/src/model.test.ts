@@ -9,7 +9,7 @@ import { skbStats } from './index.js';
 import { arbSkbOps, checkSkbOps, type ArbSkbOpsOptions } from './testing/index.js';
 
 const SLOW = process.env['NETLAYERS_SLOW'] === '1';
-const RUNS = SLOW ? 20_000 : 1_500;
+const RUNS = SLOW ? 20_000 : 1_200;
 
 const suites: [string, ArbSkbOpsOptions][] = [
   ['all operations, default mix', {}],
