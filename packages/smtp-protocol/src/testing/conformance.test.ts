@@ -119,8 +119,9 @@ describe('runSmtpConformance judging broken servers', () => {
     const took = Date.now() - t0;
     expect(r.items.map((i) => i.status)).toEqual(['fail', 'fail', 'fail', 'fail', 'fail']);
     for (const i of r.items) expect(i.detail).toMatch(/no reply|did not finish/);
-    // 5 scenarios bounded by 2 s each, plus the capability probe.
-    expect(took).toBeLessThan(5 * 2000 + 1500);
+    // 5 scenarios bounded by 2 s each, plus the capability probe (and slack
+    // for a loaded machine): without the bounds a mute server would hang it.
+    expect(took).toBeLessThan(5 * 2000 + 5000);
   });
 
   it('fails every item quickly when the server never greets, or is not there', async () => {

