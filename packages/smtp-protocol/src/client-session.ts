@@ -74,6 +74,8 @@ export interface ClientSessionOptions {
   readonly timeouts?: ClientTimeouts;
   /** Maximum reply line length (default 4096). */
   readonly maxReplyLineLength?: number;
+  /** Called on every state change (`from => to`), for debugging and tests. */
+  readonly trace?: (from: ClientState, to: ClientState) => void;
 }
 
 /** Body of a message: bytes, a string (UTF-8), or chunks (sync or async). */
@@ -169,6 +171,13 @@ export class ClientSession {
     return this._state;
   }
 
+  /** The one place the state changes (traced through `options.trace`). */
+  private setState(s: ClientState): void {
+    const from = this._state;
+    this._state = s;
+    if (from !== s) this.o.trace?.(from, s);
+  }
+
   /** Deadline of the running command timer (timer-service time), if any. */
   pollAt(): number | undefined {
     return this.deadline;
@@ -249,7 +258,7 @@ export class ClientSession {
     this.cancelTimer();
     const ps = this.pending.splice(0);
     for (const p of ps) p.reject(err);
-    this._state = 'Closed';
+    this.setState('Closed');
     if (closeTransport) this.o.transport.close();
   }
 
@@ -415,7 +424,7 @@ export class ClientSession {
         this.serverSizeLimit = /^[0-9]+$/.test(v) ? Number(v) : undefined;
       }
     }
-    this._state = 'Wait';
+    this.setState('Wait');
     return r;
   }
 
@@ -468,7 +477,7 @@ export class ClientSession {
       this.corked = pipelining;
       const mailP = this.command({ verb: 'MAIL', address: envelope.from, params }, this.t('mail'));
       open = true;
-      this._state = 'SettingRecipients';
+      this.setState('SettingRecipients');
       const rcptPs: Array<Promise<SmtpReply>> = [];
       let mailReply: SmtpReply | undefined;
       if (!pipelining) {
@@ -511,7 +520,7 @@ export class ClientSession {
         if (dataP !== undefined) await this.abortData(dataP);
         throw new SmtpReplyError(`RCPT TO:<${rejected[0]!.address}>`, rejected[0]!.reply);
       }
-      this._state = 'WritingMail';
+      this.setState('WritingMail');
       let final: SmtpReply;
       let size: number;
       if (chunking) {
@@ -523,7 +532,7 @@ export class ClientSession {
         ({ final, size } = await this.sendData(bodyBytes));
       }
       open = false;
-      this._state = 'MailCompleted';
+      this.setState('MailCompleted');
       if (!ok2(final)) throw new SmtpReplyError('end of data', final);
       return { reply: final, accepted, rejected, size };
     } catch (e) {
@@ -537,7 +546,7 @@ export class ClientSession {
           /* the connection failed; the original error is reported */
         }
       }
-      if (this.failure === undefined) this._state = 'Wait';
+      if (this.failure === undefined) this.setState('Wait');
       throw e;
     } finally {
       this.busy = false;
@@ -658,7 +667,7 @@ export class ClientSession {
   async rset(): Promise<SmtpReply> {
     this.guard();
     const r = await this.command({ verb: 'RSET' }, this.t('command'));
-    if (ok2(r)) this._state = 'Wait';
+    if (ok2(r)) this.setState('Wait');
     return r;
   }
 
@@ -682,7 +691,7 @@ export class ClientSession {
     this.guard();
     const r = await this.command({ verb: 'QUIT' }, this.t('command'));
     this.cancelTimer();
-    this._state = 'Closed';
+    this.setState('Closed');
     this.failure = new SmtpError('ERR_SMTP_STATE', 'session closed by QUIT');
     this.o.transport.close();
     return r;
@@ -695,7 +704,7 @@ export class ClientSession {
       /* ignore */
     }
     this.cancelTimer();
-    this._state = 'Closed';
+    this.setState('Closed');
     if (this.failure === undefined) this.failure = new SmtpError('ERR_SMTP_STATE', 'session closed');
     this.o.transport.close();
   }

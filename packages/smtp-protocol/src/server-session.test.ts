@@ -34,6 +34,22 @@ describe('thesis figure 15 states', () => {
     expect(h.closed).toBe(1);
   });
 
+  it('every transition goes through one traced setState (old => new)', async () => {
+    const seen: string[] = [];
+    const h = new ServerHarness({ trace: (a, b2) => seen.push(`${a}=>${b2}`), hooks: { onData: async (m) => void (await m.drain()) } });
+    h.send('EHLO c\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n');
+    await tick();
+    expect(seen).toEqual([
+      'Closed=>Begin',
+      'Begin=>Wait',
+      'Wait=>EnvelopeCreated',
+      'EnvelopeCreated=>SettingRecipients',
+      'SettingRecipients=>WritingMail',
+      'WritingMail=>MailCompleted',
+      'MailCompleted=>Closed',
+    ]);
+  });
+
   it('receive() before start() is a typed misuse error; input after close is ignored', () => {
     const h = new ServerHarness({}, false);
     expect(() => h.send('EHLO c\r\n')).toThrow(expect.objectContaining({ code: 'ERR_SMTP_STATE' }));

@@ -185,6 +185,8 @@ export interface ServerSessionOptions {
   readonly remote?: { readonly address?: string; readonly port?: number };
   /** Unread body bytes after which input is paused (default 1 MiB). */
   readonly highWaterMark?: number;
+  /** Called on every state change (`from => to`), for debugging and tests. */
+  readonly trace?: (from: ServerState, to: ServerState) => void;
 }
 
 type Mode = 'command' | 'data' | 'bdat' | 'discard';
@@ -436,8 +438,11 @@ export class ServerSession {
     return this._state === 'Closed';
   }
 
+  /** The one place the state changes (traced through `options.trace`). */
   private setState(s: ServerState): void {
+    const from = this._state;
     this._state = s;
+    if (from !== s) this.o.trace?.(from, s);
   }
 
   private terminate(reason: SmtpError | undefined, closeTransport: boolean): void {

@@ -120,6 +120,44 @@ describe('fast-check: sessions never crash and answer once per command', () => {
   });
 });
 
+describe('fast-check: the client always settles', () => {
+  const replyLine = fc.oneof(
+    fc.constantFrom('220 mx\r\n', '250 ok\r\n', '250-mx\r\n250 PIPELINING\r\n', '354 go\r\n', '550 no\r\n', '421 bye\r\n', '452 full\r\n', '221 bye\r\n', '503 seq\r\n'),
+    fc.string({ maxLength: 12 }).map((t) => t + '\r\n'),
+  );
+  it('random server replies, chunked anyhow, then silence: send() settles (resolve or SmtpError) by the RFC timers', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(replyLine, { maxLength: 12 }), fc.boolean(), fc.boolean(), async (replies, pipelining, chunking) => {
+        const clock = new VirtualClock();
+        const c = new ClientSession({ transport: { write: () => undefined, close: () => undefined }, timers: clock, pipelining, preferChunking: chunking });
+        let settled = false;
+        const op = (async () => {
+          await c.greet();
+          await c.send({ from: 'a@x.test', to: ['b@y.test', 'c@y.test'] }, 'body\r\n');
+          await c.quit();
+        })().then(
+          () => (settled = true),
+          (e: unknown) => {
+            settled = true;
+            expect(e).toBeInstanceOf(SmtpError);
+          },
+        );
+        for (const r of replies) {
+          c.receive(b(r));
+          await tick(2);
+        }
+        for (let i = 0; i < 10 && !settled; i++) {
+          clock.advance(600_000);
+          await tick(3);
+        }
+        await op;
+        expect(settled).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
 /** Wires a client and a server session back to back through microtask-delayed pipes. */
 function pair(serverOpts: ConstructorParameters<typeof ServerHarness>[0] = {}, clientOpts: Partial<ConstructorParameters<typeof ClientSession>[0]> = {}) {
   const clock = new VirtualClock();
