@@ -24,10 +24,16 @@
  *   CRLFs, excluding the final `.CRLF`: RFC 1870 §3) is at most `maxSize`.
  *
  * After a policy error the scanner stops emitting content but keeps reading
- * until `<CRLF>.<CRLF>` so the session stays in sync and can reply once.
+ * until `<CRLF>.<CRLF>` so the session stays in sync and can reply once. Every
+ * policy is evaluated over the whole message, so `error` does not depend on how
+ * the input was split into chunks.
  *
- * Speed: line ends are found with native byte search (`Buffer#indexOf`, i.e.
- * memchr, on a zero-copy Buffer view), never a per-byte JS loop.
+ * Speed: no per-byte JavaScript loop. Chunks of 512 octets or more are scanned
+ * in 64 KiB windows by a WebAssembly SIMD kernel (`simd.ts`) that lists every
+ * LF and counts CRs and CRLF pairs; well-formed lines are then skipped with
+ * array loads, and a window whose CR count proves it has no bare CR needs no CR
+ * search at all. Smaller chunks (and hosts without WebAssembly SIMD) use native
+ * byte search (`Buffer#indexOf`, i.e. memchr, on a zero-copy Buffer view).
  *
  * @module
  */
