@@ -856,3 +856,28 @@ describe('hooks', () => {
     expect(h.take()[1]).toEqual({ code: 552, enhanced: '5.2.2', lines: ['Mailbox full'] });
   });
 });
+
+describe('pull mode (h11 style, no transport)', () => {
+  it('receive() then takeOutput(); closeRequested after QUIT; onOutput after async hooks', async () => {
+    const { VirtualClock } = await import('@netlayers/clock');
+    const { ServerSession } = await import('./server-session.js');
+    let notified = 0;
+    const s2 = new ServerSession({
+      timers: new VirtualClock(),
+      hostname: 'mx.test',
+      onOutput: () => void notified++,
+      hooks: { onRcptTo: async () => undefined },
+    });
+    s2.start();
+    expect(new TextDecoder().decode(s2.takeOutput()[0])).toBe('220 mx.test ESMTP netlayers\r\n');
+    s2.receive(b('EHLO c\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@y.test>\r\n'));
+    const first = s2.takeOutput().map(s).join('');
+    expect(first).toMatch(/^250-mx.test Hello c\r\n[\s\S]*250 2.1.0 Sender OK\r\n$/);
+    await tick();
+    expect(notified).toBeGreaterThan(2);
+    expect(s2.takeOutput().map(s).join('')).toBe('250 2.1.5 Recipient OK\r\n');
+    s2.receive(b('QUIT\r\n'));
+    expect(s2.takeOutput().map(s).join('')).toMatch(/^221 /);
+    expect(s2.closeRequested).toBe(true);
+  });
+});

@@ -151,8 +151,14 @@ export interface ServerTimeouts {
 
 /** Options of {@link ServerSession}. */
 export interface ServerSessionOptions {
-  /** The transport to write to. */
-  readonly transport: SessionTransport;
+  /**
+   * The transport to write to. When omitted the session runs in pull mode
+   * (h11 style): replies queue up for {@link ServerSession.takeOutput} and a
+   * close request shows in {@link ServerSession.closeRequested}.
+   */
+  readonly transport?: SessionTransport;
+  /** Pull mode: called whenever output was queued (e.g. after an async hook). */
+  readonly onOutput?: () => void;
   /** Timer service (`realClock` or a `VirtualClock`). */
   readonly timers: TimerService;
   /** Server's host name, used in the greeting and replies. Default `localhost`. */
@@ -264,6 +270,10 @@ export class ServerSession {
 
   private _state: ServerState = 'Closed';
   private readonly o: ServerSessionOptions;
+  private readonly t: SessionTransport;
+  private outbox: Uint8Array[] = [];
+  /** Pull mode: the session asked for the connection to be closed (after 221 or 421). */
+  closeRequested = false;
   private readonly hostname: string;
   private readonly maxSize: number;
   private readonly maxRecipients: number;
@@ -299,6 +309,16 @@ export class ServerSession {
 
   constructor(options: ServerSessionOptions) {
     this.o = options;
+    this.t = options.transport ?? {
+      write: (d) => {
+        this.outbox.push(d);
+        options.onOutput?.();
+      },
+      close: () => {
+        this.closeRequested = true;
+        options.onOutput?.();
+      },
+    };
     this.hostname = options.hostname ?? 'localhost';
     this.maxSize = options.size ?? 0;
     this.maxRecipients = options.maxRecipients ?? 100;
@@ -336,6 +356,17 @@ export class ServerSession {
     return this.txn === undefined ? undefined : this.snapshot(this.txn);
   }
 
+  /**
+   * Pull mode (no `transport` given): returns and clears the bytes to send,
+   * in order. Call it after `start()`, `receive()`, timer expiries and
+   * whenever `onOutput` fires.
+   */
+  takeOutput(): Uint8Array[] {
+    const o = this.outbox;
+    this.outbox = [];
+    return o;
+  }
+
   /** Deadline (timer-service time) of the running timeout, if any (`pollAt`). */
   pollAt(): number | undefined {
     return this.deadline;
@@ -359,7 +390,7 @@ export class ServerSession {
     if (this.ext.chunking) l.push('CHUNKING');
     if (this.ext.binaryMime) l.push('BINARYMIME');
     if (this.ext.dsn) l.push('DSN');
-    if (this.o.transport.startTls !== undefined && !this.secure) l.push('STARTTLS');
+    if (this.t.startTls !== undefined && !this.secure) l.push('STARTTLS');
     l.push('HELP');
     return l;
   }
@@ -454,7 +485,7 @@ export class ServerSession {
     this.inHead = 0;
     this.inOff = 0;
     this.setState('Closed');
-    if (closeTransport) this.o.transport.close();
+    if (closeTransport) this.t.close();
     this.hooks.onClose?.(this, reason);
   }
 
@@ -536,7 +567,7 @@ export class ServerSession {
     if (this.out.length === 0) return;
     const s = this.out.length === 1 ? this.out[0]! : this.out.join('');
     this.out = [];
-    this.o.transport.write(encodeReplyText(s));
+    this.t.write(encodeReplyText(s));
   }
 
   private callHook(f: () => HookReturn): HookReturn | { thrown: unknown } {
@@ -579,7 +610,7 @@ export class ServerSession {
   private maybePause(): void {
     if (!this.paused && this.blocked > 0 && this.bufferedInput > this.hwm) {
       this.paused = true;
-      this.o.transport.pause?.();
+      this.t.pause?.();
     }
   }
 
@@ -597,7 +628,7 @@ export class ServerSession {
   private unpause(): void {
     if (this.paused && this.blocked === 0) {
       this.paused = false;
-      this.o.transport.resume?.();
+      this.t.resume?.();
     }
   }
 
@@ -1092,7 +1123,7 @@ export class ServerSession {
   }
 
   private onStartTls(): void {
-    const up = this.o.transport.startTls;
+    const up = this.t.startTls;
     if (up === undefined || !this.esmtp) {
       this.reply(502, '5.5.1', 'STARTTLS not available');
       return;
@@ -1110,11 +1141,11 @@ export class ServerSession {
     // RFC 3207 §5 / CVE-2011-0411: discard anything pipelined after STARTTLS.
     this.dropInput = true;
     this.lines.reset();
-    const r = this.callHook(() => up.call(this.o.transport) as HookReturn);
+    const r = this.callHook(() => up.call(this.t) as HookReturn);
     this.after(r, (res) => {
       if (res !== undefined && res.code >= 400) {
         this.destroy(new SmtpError('ERR_SMTP_ABORTED', 'TLS upgrade failed'));
-        this.o.transport.close();
+        this.t.close();
         return;
       }
       // RFC 3207 §4.2: forget everything learned before TLS.
