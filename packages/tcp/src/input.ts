@@ -401,6 +401,21 @@ function tcpRcvSynSent(sk: TcpSock, skb: SkBuff): void {
 }
 
 /**
+ * Rate limit for ACKs answering out-of-window pure ACKs (`tcp_oow_rate_limited`,
+ * `tcp_invalid_ratelimit` 500 ms): two endpoints that each find the other's ACK
+ * unacceptable must not ping-pong forever.
+ */
+function tcpOowRateOk(sk: TcpSock): boolean {
+  const now = sk.stack.clock.now();
+  if (now - sk.lastOowAck < sk.stack.config.invalidRatelimitMs) {
+    sk.stack.mib.oowRateLimited++;
+    return false;
+  }
+  sk.lastOowAck = now;
+  return true;
+}
+
+/**
  * Linux `tcp_sequence` acceptability test (RFC 9293 §3.10.7.4 first check): the
  * segment must overlap [rcv_wup, rcv_nxt + receive window].
  */
@@ -807,7 +822,7 @@ export function tcpRcvStateProcess(sk: TcpSock, skb: SkBuff): void {
     if ((flags & TcpFlags.RST) === 0) {
       stack.mib.outOfWindow++;
       if ((flags & TcpFlags.SYN) !== 0) tcpSendChallengeAck(sk);
-      else tcpSendAck(sk);
+      else if (skb.len > 0 || (flags & TcpFlags.FIN) !== 0 || tcpOowRateOk(sk)) tcpSendAck(sk);
     }
     skb.free();
     return;
@@ -978,9 +993,14 @@ function tcpTimewaitProcess(stack: TcpStack, sk: TcpSock, skb: SkBuff, saddr: nu
     return;
   }
   if ((flags & TcpFlags.FIN) !== 0 && skb.cb[CB_END_SEQ] === sk.rcvNxt) {
+    // retransmitted FIN: ACK it again and restart 2·MSL
     stack.wheel.mod(sk.kaTimer, stack.config.timeWaitMs);
+    tcpSendAck(sk);
+  } else if (seq !== sk.rcvNxt || skb.len > 0) {
+    // old duplicate or stray data: ACK (TCP_TW_ACK), rate-limited
+    if (tcpOowRateOk(sk)) tcpSendAck(sk);
   }
-  if ((flags & TcpFlags.ACK) !== 0 || (flags & TcpFlags.FIN) !== 0) tcpSendAck(sk);
+  // an in-window pure ACK is absorbed silently (TCP_TW_SUCCESS): no ACK war in simultaneous close
   skb.free();
 }
 

@@ -204,6 +204,8 @@ export class TcpSock implements ConnEntry, CongState {
   softErr: Errno | undefined = undefined;
   /** A writer saw a full send buffer (`SOCK_NOSPACE`): wake it at the low watermark. */
   writeBlocked = false;
+  /** Time of the last ACK sent for an out-of-window segment (rate limit). */
+  lastOowAck = -Infinity;
   /** Keepalive probes sent without answer. */
   kaProbes = 0;
   /** len/truesize of received data skbs (Linux `scaling_ratio`), used to turn free buffer into window. */

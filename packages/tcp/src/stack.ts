@@ -85,6 +85,8 @@ export interface TcpConfig {
   minSynBacklog: number;
   /** Challenge ACKs per second (`tcp_challenge_ack_limit`). */
   challengeAckLimit: number;
+  /** Minimum gap between ACKs answering out-of-window segments (`tcp_invalid_ratelimit`, 500). */
+  invalidRatelimitMs: number;
   /** Bypass the prequeue (`tcp_low_latency`). */
   lowLatency: boolean;
   /** Negotiate SACK-permitted (the recovery algorithm is a later issue: off). */
@@ -113,6 +115,7 @@ export const defaultTcpConfig: TcpConfig = {
   abortOnOverflow: false,
   minSynBacklog: 8,
   challengeAckLimit: 1000,
+  invalidRatelimitMs: 500,
   lowLatency: false,
   sack: false,
   portRange: [32768, 60999],
@@ -146,6 +149,7 @@ export class TcpMib {
   ofoQueued = 0;
   ofoDrop = 0;
   ofoPruned = 0;
+  oowRateLimited = 0;
   ofoDup = 0;
   dupData = 0;
   outOfWindow = 0;

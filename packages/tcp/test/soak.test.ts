@@ -85,6 +85,8 @@ describe('transfer integrity soak over an impaired DevicePair', () => {
         fc.integer({ min: 1, max: 1 << 30 }),
         async (imp, scriptA, scriptB, seed) => {
           const live0 = skbStats().live;
+          const t0 = Date.now();
+          if (process.env.SOAK_LOG) console.log('RUN', JSON.stringify([imp, scriptA, scriptB, seed]));
           const tb = createTestbed({ link: 'pair', impairment: imp, seed, tcp: { timeWaitMs: 1000 } });
           const [a, b] = tb.hosts;
           let sa: Side | undefined;
@@ -112,6 +114,7 @@ describe('transfer integrity soak over an impaired DevicePair', () => {
             tb.destroy();
           }
           expect(skbStats().live).toBe(live0);
+          if (process.env.SOAK_LOG) console.log('DONE', Date.now() - t0, 'ms');
         },
       ),
       { numRuns: SLOW ? 200 : 30, seed: 20261121, endOnFailure: true },

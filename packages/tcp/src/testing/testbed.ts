@@ -76,7 +76,7 @@ export interface Testbed {
    * microtasks, softirqs and timers; throws `Error('runUntil timeout')` after
    * `timeoutMs` of virtual time. Real clock: polls until `timeoutMs` of real time.
    */
-  runUntil(pred: () => boolean, opts?: { timeoutMs?: number }): Promise<void>;
+  runUntil(pred: () => boolean, opts?: { timeoutMs?: number; wallTimeoutMs?: number }): Promise<void>;
   /** Advances virtual time by `ms` (flushing work); on a real clock, waits `ms`. */
   sleep(ms: number): Promise<void>;
   /** Aborts every socket, frees every frame and buffer the testbed holds. */
@@ -206,7 +206,7 @@ export function createTestbed(opts: TestbedOptions = {}): Testbed {
     hosts = [makeHost('198.18.0.1', A, ta, ipa), makeHost('198.18.0.2', B, tb, ipb)];
   }
 
-  async function runUntil(pred: () => boolean, o: { timeoutMs?: number } = {}): Promise<void> {
+  async function runUntil(pred: () => boolean, o: { timeoutMs?: number; wallTimeoutMs?: number } = {}): Promise<void> {
     const timeoutMs = o.timeoutMs ?? 60_000;
     if (!virtual) {
       const end = Date.now() + timeoutMs;
@@ -218,7 +218,9 @@ export function createTestbed(opts: TestbedOptions = {}): Testbed {
     }
     const vc = clock as VirtualClock;
     const deadline = vc.now() + timeoutMs;
+    const wallEnd = Date.now() + (o.wallTimeoutMs ?? 120_000);
     for (let i = 0; i < 50_000_000; i++) {
+      if ((i & 0xffff) === 0xffff && Date.now() > wallEnd) throw new Error(`runUntil: ${o.wallTimeoutMs ?? 120_000} ms of real time spent (livelock?) at virtual ${vc.now()} ms`);
       await tick();
       if (pred()) return;
       const next = vc.nextDeadline();
