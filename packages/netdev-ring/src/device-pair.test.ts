@@ -296,3 +296,51 @@ describe('DevicePair', () => {
     expect(t1.length).toBeGreaterThan(200);
   });
 });
+
+describe('DevicePair xmitBatch fast path', () => {
+  it('behaves exactly like per-frame transmission: order, counters, ring overflow drops', () => {
+    const run = (batched: boolean) => {
+      const softnet = new Softnet();
+      const pair = DevicePair.create({ softnet, b: { rxRingSize: 16 } });
+      const seen: number[] = [];
+      pair.b.addPacketHandler(ETH_P.IP, (skb) => {
+        seen.push(seqOf(skb));
+        skb.free();
+      });
+      const skbs = Array.from({ length: 40 }, (_, i) => skbFromBytes(seqFrame(i)));
+      if (batched) expect(pair.a.xmitBatch(skbs)).toBe(40);
+      else for (const s of skbs) pair.a.xmit(s);
+      softnet.runUntilIdle();
+      const r = { seen, a: { ...pair.a.stats }, b: { ...pair.b.stats }, drops: { ...pair.b.dropReasons } };
+      pair.destroy();
+      return r;
+    };
+    const fast = run(true);
+    const slow = run(false);
+    expect(fast.seen).toEqual(Array.from({ length: 16 }, (_, i) => i));
+    expect(fast.b.rxDropped).toBe(24);
+    expect(fast.drops).toEqual({ RX_RING_FULL: 24 });
+    expect({ ...fast, b: { ...fast.b, rxInterrupts: 0 } }).toEqual({ ...slow, b: { ...slow.b, rxInterrupts: 0 } });
+  });
+
+  it('falls back to the generic path for oversize frames, taps and impaired links', () => {
+    const softnet = new Softnet();
+    const pair = DevicePair.create({ softnet, impairAtoB: { seed: 1, loss: 0.5 } });
+    let n = 0;
+    pair.b.addPacketHandler(ETH_P.IP, (skb) => {
+      n++;
+      skb.free();
+    });
+    pair.a.xmitBatch(Array.from({ length: 100 }, (_, i) => skbFromBytes(seqFrame(i))));
+    softnet.runUntilIdle();
+    expect(n).toBe(100 - pair.linkStats().aToB.lost);
+    expect(pair.linkStats().aToB.offered).toBe(100);
+    const taps: number[] = [];
+    pair.a.addTap((skb) => taps.push(skb.len));
+    pair.a.xmitBatch([skbFromBytes(seqFrame(1)), skbFromBytes(seqFrame(2, 2000))]);
+    softnet.runUntilIdle();
+    expect(taps).toEqual([100]); // the oversize one was dropped before the tap
+    expect(pair.a.dropReasons.PKT_TOO_BIG).toBe(1);
+    pair.destroy();
+  });
+});

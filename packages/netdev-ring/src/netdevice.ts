@@ -401,6 +401,11 @@ export abstract class NetDevice {
     };
   }
 
+  /** True when at least one tap is attached (drivers' fast paths must then take the slow path). */
+  protected get hasTaps(): boolean {
+    return this.taps.size > 0;
+  }
+
   private runTaps(skb: SkBuff, dir: 'rx' | 'tx'): void {
     for (const t of this.taps) {
       try {

@@ -144,6 +144,14 @@ export class SharedRingDevice extends RingNetDevice {
       }
     }
     if (this.link !== null) {
+      // Backpressure before the impairment decides (so decisions stay a function of the
+      // frames offered): room for the frame and a possible duplicate, or BUSY. Copies the
+      // link delivers later (delay/jitter) may still find the ring full: dropped, counted
+      // in txFifoErrors.
+      if (!this.txShared.canProduce(2 * (skb.len + 8))) {
+        this.netifStopQueue();
+        return NetdevTx.BUSY;
+      }
       skb.orphan();
       this.stats.txPackets++;
       this.stats.txBytes += skb.len;

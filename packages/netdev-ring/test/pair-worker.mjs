@@ -85,19 +85,26 @@ if (role === "sender") {
     }
     if (!progressed) {
       waits++;
-      await dev.txShared.waitForSpaceAsync(frameLen, 5);
+      await dev.txShared.waitForSpaceAsync(2 * (frameLen + 8), 5);
     }
   }
   // Drain the qdisc (queue mode) before reporting.
   while (dev.qdisc.qlen > 0 && performance.now() < deadline) {
     dev.poll();
     softnet.doSoftirq();
-    if (dev.qdisc.qlen > 0) await dev.txShared.waitForSpaceAsync(frameLen, 5);
+    if (dev.qdisc.qlen > 0) await dev.txShared.waitForSpaceAsync(2 * (frameLen + 8), 5);
   }
   for (const s of pending) s.free();
+  // End marker (ethertype 0x88b5, "local experimental"), written straight into the ring
+  // after everything the link delivered: the receiver stops when it sees it.
+  const marker = new Uint8Array(60);
+  marker.set(DST, 0);
+  marker[12] = 0x88;
+  marker[13] = 0xb5;
+  while (!dev.txShared.produce(marker) && performance.now() < deadline) await dev.txShared.waitForSpaceAsync(60, 5);
   const elapsedMs = performance.now() - start;
   dev.destroy();
-  parentPort.postMessage({ role, sent: i, waits, cn, elapsedMs, ring: dev.ringStats(), live: skbStats().live, link: dev.linkStats() });
+  parentPort.postMessage({ role, sent: i, waits, cn, elapsedMs, ring: dev.ringStats(), live: skbStats().live, link: dev.linkStats(), stats: { ...dev.stats } });
 } else {
   let got = 0;
   let next = 0;
@@ -118,20 +125,18 @@ if (role === "sender") {
     skb.free();
   });
   let idleWaits = 0;
-  const want = workerData.expect ?? count;
-  let lastGot = -1;
-  let quietSince = performance.now();
-  while (got < want && performance.now() < deadline) {
+  let ended = false;
+  dev.addPacketHandler(0x88b5, (skb) => {
+    ended = true;
+    skb.free();
+  });
+  while (!ended && performance.now() < deadline) {
     dev.poll();
     if (softnet.pending) softnet.doSoftirq();
     else {
       idleWaits++;
       await dev.waitForRx(5);
     }
-    if (got !== lastGot) {
-      lastGot = got;
-      quietSince = performance.now();
-    } else if (!exact && performance.now() - quietSince > 500) break; // impaired: stop when quiet
   }
   const elapsedMs = performance.now() - start;
   const stats = { ...dev.stats };
