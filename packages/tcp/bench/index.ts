@@ -226,6 +226,11 @@ function fmt(x: number, d = 2): string {
 }
 
 async function main(): Promise<void> {
+  if (process.env.BENCH_ONLY === 'idle') {
+    const r = await idleConnections(Number(process.env.NETLAYERS_BENCH_CONNS ?? 10_000));
+    console.log(`idle: ${r.sockets / 2} connections, ${fmt(r.perConn / 1024)} KiB/connection, ${fmt(r.perSock / 1024)} KiB/socket`);
+    return;
+  }
   console.log(`# @netlayers/tcp bench — ${TOTAL / (1 << 20)} MiB per bulk run, node ${process.version}`);
   const nodeMs = await nodeNetBulk(TOTAL);
   const nodeG = gbps(TOTAL, nodeMs);

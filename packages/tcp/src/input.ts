@@ -49,7 +49,7 @@ import {
 } from './output.js';
 import { seqAdd, seqGe, seqGt, seqLe, seqLt } from './seq.js';
 import { CB_ACK, CB_END_SEQ, CB_FLAGS, CB_SEQ, CB_WHEN, CB_WINDOW } from './skb-cb.js';
-import { CaState, type TcpSock } from './sock.js';
+import { CaState, NO_SKBS, NO_SOCKS, type TcpSock } from './sock.js';
 import { RCV_SHUTDOWN, TcpState } from './state.js';
 import type { TcpStack } from './stack.js';
 import { parseTcpOptions, type TcpOptions, TcpFlags } from './wire/tcp.js';
@@ -306,7 +306,8 @@ function tcpV4ConnRequest(lsk: TcpSock, skb: SkBuff): void {
   c.keepIntvlMs = lsk.keepIntvlMs;
   c.keepCnt = lsk.keepCnt;
   c.userMss = lsk.userMss;
-  c.linger = { ...lsk.linger };
+  c.lingerOn = lsk.lingerOn;
+  c.lingerSecs = lsk.lingerSecs;
   c.laddr = daddr;
   c.lport = dport;
   c.raddr = saddr;
@@ -674,7 +675,8 @@ function tcpDataQueueOfo(sk: TcpSock, skb: SkBuff): boolean {
   while (k < q.length && seqLe(q[k]!.cb[CB_END_SEQ]!, end)) k++;
   for (let i = lo; i < k; i++) q[i]!.free();
   skbSetOwnerR(skb, sk);
-  q.splice(lo, k - lo, skb);
+  if (q === NO_SKBS) sk.ofoQueue = [skb];
+  else q.splice(lo, k - lo, skb);
   stack.mib.ofoQueued++;
   return true;
 }
@@ -961,6 +963,7 @@ function tcpSynRecvEstablish(sk: TcpSock, skb: SkBuff): boolean {
     p.synQueueLen--;
     p.synQueue?.delete(sk);
     sk.inAcceptQueue = true;
+    if (p.acceptQueue === NO_SOCKS) p.acceptQueue = [];
     p.acceptQueue.push(sk);
     p.onAcceptReady?.(p);
   } else {

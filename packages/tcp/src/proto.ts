@@ -64,7 +64,7 @@ export function tcpRcvQueuesPurge(sk: TcpSock): void {
   sk.prequeue.purge();
   sk.prequeueLen = 0;
   for (const s of sk.ofoQueue) s.free();
-  sk.ofoQueue.length = 0;
+  if (sk.ofoQueue.length > 0) sk.ofoQueue.length = 0;
 }
 
 /** Cancels every timer of the socket (`tcp_clear_xmit_timers`). */
@@ -162,7 +162,7 @@ export function tcpTimeWait(sk: TcpSock): void {
   sk.stack.wheel.del(sk.delackTimer);
   tcpWriteQueuePurge(sk);
   for (const s of sk.ofoQueue) s.free();
-  sk.ofoQueue.length = 0;
+  if (sk.ofoQueue.length > 0) sk.ofoQueue.length = 0;
   sk.stack.wheel.mod(sk.kaTimer, sk.stack.config.timeWaitMs);
   sk.onStateChange?.(sk);
 }
@@ -176,7 +176,7 @@ export function tcpFin(sk: TcpSock): void {
   sk.finSeen = true;
   sk.shutdownFlags |= RCV_SHUTDOWN;
   for (const s of sk.ofoQueue) s.free();
-  sk.ofoQueue.length = 0;
+  if (sk.ofoQueue.length > 0) sk.ofoQueue.length = 0;
   switch (sk.state) {
     case TcpState.SYN_RECV:
     case TcpState.ESTABLISHED:

@@ -23,6 +23,10 @@ import { TcpState } from './state.js';
 import type { TcpStack } from './stack.js';
 import { WheelTimer } from './timer-wheel.js';
 
+/** Shared empty queues: idle sockets allocate no arrays (replaced on first use). */
+export const NO_SKBS: SkBuff[] = [];
+export const NO_SOCKS: TcpSock[] = [];
+
 /** Per-segment TCP metadata (Linux `struct tcp_skb_cb`), kept in `skb.cb`. */
 export interface TcpSkbCb {
   /** First sequence number. */
@@ -163,7 +167,7 @@ export class TcpSock implements ConnEntry, CongState {
   /** Segments deferred to the waiting reader's context (`ucopy.prequeue`). */
   readonly prequeue = new SkbQueue();
   /** Out-of-order segments sorted by seq (`out_of_order_queue`). */
-  ofoQueue: SkBuff[] = [];
+  ofoQueue: SkBuff[] = NO_SKBS;
   /** Unsent data (tail of Linux `sk_write_queue`, from `sk_send_head`). */
   readonly writeQueue = new SkbQueue();
   /** Sent, unacknowledged data (`tcp_rtx_queue`). */
@@ -189,7 +193,10 @@ export class TcpSock implements ConnEntry, CongState {
   cork = false;
   keepalive = false;
   reuseAddr = false;
-  linger: { onoff: boolean; linger: number } = { onoff: false, linger: 0 };
+  /** SO_LINGER on/off. */
+  lingerOn = false;
+  /** SO_LINGER seconds. */
+  lingerSecs = 0;
   keepIdleMs = 7_200_000;
   keepIntvlMs = 75_000;
   keepCnt = 9;
@@ -231,7 +238,7 @@ export class TcpSock implements ConnEntry, CongState {
   /** Children in SYN-RECV (request socks). */
   synQueueLen = 0;
   /** Established children waiting for accept(). */
-  acceptQueue: TcpSock[] = [];
+  acceptQueue: TcpSock[] = NO_SOCKS;
   /** Child counted in parent's synQueue. */
   inSynQueue = false;
   /** Child in parent's accept queue. */
@@ -241,11 +248,11 @@ export class TcpSock implements ConnEntry, CongState {
 
   // --- timers (all on the stack's wheel) ---
   /** Retransmit / zero-window probe / SYN(-ACK) timer (`icsk_retransmit_timer`). */
-  readonly rtxTimer: WheelTimer;
+  readonly rtxTimer: WheelTimer<TcpSock>;
   /** Delayed ACK timer (`icsk_delack_timer`). */
-  readonly delackTimer: WheelTimer;
+  readonly delackTimer: WheelTimer<TcpSock>;
   /** Keepalive / FIN-WAIT-2 / TIME-WAIT timer (`sk_timer`). */
-  readonly kaTimer: WheelTimer;
+  readonly kaTimer: WheelTimer<TcpSock>;
   /** What rtxTimer is armed for. */
   pendingTimer: 0 | 1 | 2 = 0; // 0 none, 1 retransmit, 2 probe
 
@@ -264,9 +271,9 @@ export class TcpSock implements ConnEntry, CongState {
     this.ca = ca;
     this.sndbuf = sndbuf;
     this.rcvbuf = rcvbuf;
-    this.rtxTimer = new WheelTimer(() => stack.timers.retransmitTimer(this));
-    this.delackTimer = new WheelTimer(() => stack.timers.delackTimer(this));
-    this.kaTimer = new WheelTimer(() => stack.timers.keepaliveTimer(this));
+    this.rtxTimer = new WheelTimer<TcpSock>(stack.timers.retransmitTimer, this);
+    this.delackTimer = new WheelTimer<TcpSock>(stack.timers.delackTimer, this);
+    this.kaTimer = new WheelTimer<TcpSock>(stack.timers.keepaliveTimer, this);
   }
 
   /** Bytes in flight (RFC 5681 FlightSize, approximated as snd_nxt − snd_una). */

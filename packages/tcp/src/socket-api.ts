@@ -227,7 +227,8 @@ export class SocketApi {
         break;
       case 'SO_LINGER': {
         if (typeof value !== 'object') throw new TcpError('EINVAL', 'SO_LINGER needs { onoff, linger }', 'setsockopt');
-        sk.linger = { onoff: value.onoff, linger: value.linger };
+        sk.lingerOn = value.onoff;
+        sk.lingerSecs = value.linger;
         break;
       }
       case 'SO_KEEPALIVE':
@@ -279,7 +280,7 @@ export class SocketApi {
       case 'SO_REUSEADDR':
         return sk.reuseAddr;
       case 'SO_LINGER':
-        return { ...sk.linger };
+        return { onoff: sk.lingerOn, linger: sk.lingerSecs };
       case 'SO_KEEPALIVE':
         return sk.keepalive;
       case 'SO_ERROR': {

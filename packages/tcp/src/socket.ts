@@ -368,7 +368,9 @@ export function tcpClose(sk: TcpSock): void {
     const st = sk.state;
     if (st === TcpState.LISTEN) {
       tcpSetState(sk, TcpState.CLOSE);
-      for (const c of sk.acceptQueue.splice(0)) {
+      const queued = sk.acceptQueue;
+      sk.acceptQueue = [];
+      for (const c of queued) {
         c.inAcceptQueue = false;
         c.orphan = true;
         if (c.state !== TcpState.CLOSE) tcpSendActiveReset(c);
@@ -388,7 +390,7 @@ export function tcpClose(sk: TcpSock): void {
       tcpDone(sk);
       return;
     }
-    if (unread || (sk.linger.onoff && sk.linger.linger === 0)) {
+    if (unread || (sk.lingerOn && sk.lingerSecs === 0)) {
       stack.mib.abortOnData++;
       if (st !== TcpState.TIME_WAIT) tcpSendActiveReset(sk);
       tcpDone(sk);

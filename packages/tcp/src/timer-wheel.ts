@@ -34,16 +34,20 @@ const MAX_TICKS = 2 ** 32 - 1;
  * A timer that can be armed on a {@link TimerWheel}. Embed one per purpose in the
  * owning object (like `struct timer_list` inside `inet_connection_sock`).
  */
-export class WheelTimer {
+export class WheelTimer<T = unknown> {
   /** Absolute expiry tick. */
   expires = 0;
   /** @internal */ next: WheelTimer | null = null;
   /** @internal */ prev: WheelTimer | null = null;
   /** @internal slot list this timer is linked in, or null */
   slot: SlotList | null = null;
-  readonly fn: () => void;
-  constructor(fn: () => void) {
+  /** Callback, called with {@link WheelTimer.owner} (share one function among many timers). */
+  readonly fn: (owner: T) => void;
+  /** Argument passed to `fn` — lets an owner embed timers without allocating closures. */
+  readonly owner: T;
+  constructor(fn: (owner: T) => void, owner?: T) {
     this.fn = fn;
+    this.owner = owner as T;
   }
   /** True while armed. */
   get pending(): boolean {
@@ -155,7 +159,8 @@ export class TimerWheel {
    * Arms (or re-arms) `t` to fire `delayMs` from now (Linux `mod_timer`). Never fires early:
    * the deadline is rounded up to the next tick.
    */
-  mod(t: WheelTimer, delayMs: number): void {
+  mod<T>(timer: WheelTimer<T>, delayMs: number): void {
+    const t = timer as unknown as WheelTimer;
     if (t.slot !== null) {
       t.slot.unlink(t);
       this.count--;
@@ -169,7 +174,8 @@ export class TimerWheel {
   }
 
   /** Cancels `t` if armed (Linux `del_timer`). Returns whether it was pending. */
-  del(t: WheelTimer): boolean {
+  del<T>(timer: WheelTimer<T>): boolean {
+    const t = timer as unknown as WheelTimer;
     if (t.slot === null) return false;
     t.slot.unlink(t);
     this.count--;
@@ -231,7 +237,7 @@ export class TimerWheel {
           list.unlink(t);
           this.count--;
           try {
-            t.fn();
+            t.fn(t.owner);
           } catch (err) {
             this.errors++;
             if (this.onError !== undefined) this.onError(err);

@@ -29,9 +29,9 @@ import { TcpState } from './state.js';
 
 /** The timer callbacks a socket's wheel timers dispatch to. */
 export interface TcpTimerOps {
-  retransmitTimer(sk: TcpSock): void;
-  delackTimer(sk: TcpSock): void;
-  keepaliveTimer(sk: TcpSock): void;
+  retransmitTimer: (sk: TcpSock) => void;
+  delackTimer: (sk: TcpSock) => void;
+  keepaliveTimer: (sk: TcpSock) => void;
 }
 
 function synAckTimer(sk: TcpSock): void {
