@@ -12,6 +12,7 @@
 type NodeBufferCtor = {
   from(ab: ArrayBufferLike, byteOffset: number, length: number): Uint8Array & {
     indexOf(value: number | Uint8Array, byteOffset?: number): number;
+    lastIndexOf(value: number, byteOffset?: number): number;
     toString(encoding: 'latin1'): string;
   };
 };
@@ -72,6 +73,8 @@ export function concatBytes(parts: readonly Uint8Array[], total?: number): Uint8
 export interface ByteSearch {
   /** Index of the first `byte` at or after `from`, or -1. */
   indexOf(byte: number, from: number): number;
+  /** Index of the last `byte` at or before `from`, or -1. */
+  lastIndexOf(byte: number, from: number): number;
 }
 
 /**

@@ -39,7 +39,7 @@
  */
 import { SmtpDataError } from './errors.js';
 import { indexOfSeq, searchable, toChunks, type ByteSearch } from './bytes.js';
-import { createLfScanner, LF_WINDOW } from './simd.js';
+import { createLfScanner, LF_WINDOW, type LfScanner } from './simd.js';
 
 /** Chunks shorter than this are scanned with native indexOf (SIMD setup not worth it). */
 const SIMD_MIN = 512;
@@ -157,8 +157,17 @@ export class DataScanner {
       const r = this.scanWindow(chunk, 0, n, searchable(chunk), undefined, 0, false, st, out);
       if (r >= 0) return this.finishDone(r);
     } else {
+      let sch: ByteSearch | undefined;
       for (let w0 = 0; w0 < n; w0 += LF_WINDOW) {
         const w1 = Math.min(n, w0 + LF_WINDOW);
+        // 1. the line-free fast path: O(dot-led lines) work per window
+        if (this.st === St.LineStart || this.st === St.InLine || this.st === St.Cr) {
+          sch ??= searchable(chunk);
+          const f = this.fastWindow(chunk, w0, w1, simd, sch, st, out);
+          if (f >= 0) return this.finishDone(f);
+          if (f === -1) continue;
+        }
+        // 2. the exact path over the window's LF list
         const count = simd.scan(chunk, w0, w1);
         const pos = simd.positions;
         // The window is CR-clean when every CR sits right before an LF of the
@@ -175,6 +184,71 @@ export class DataScanner {
     this.emit(chunk, st.run, n, out);
     this.wireSize += n;
     return { consumed: n, done: false };
+  }
+
+  /**
+   * Fast path for one window: valid when the window has no bare CR/LF (from
+   * the kernel's counts) and no line can exceed the limit (from the longest
+   * LF-free run); then only the dot-led lines need attention — stuffed dots
+   * split the content run, `.CRLF` ends the data. Returns the offset after the
+   * terminator, -1 when the window was consumed, -2 when the exact path must
+   * run instead (nothing was changed then).
+   */
+  private fastWindow(chunk: Uint8Array, w0: number, w1: number, k: LfScanner, s: ByteSearch, cur: Cursor, out: Uint8Array[]): number {
+    const st0 = this.st;
+    const enteredCr = st0 === St.Cr;
+    if (enteredCr && chunk[w0] !== LF) return -2;
+    if (st0 === St.LineStart && chunk[w0] === DOT) return -2;
+    const nd = k.fast(chunk, w0, w1);
+    const trailingCr = chunk[w1 - 1] === CR ? 1 : 0;
+    if (k.crCount !== k.crlfCount + trailingCr) return -2; // a bare CR somewhere
+    if (k.lfCount !== k.crlfCount + (enteredCr ? 1 : 0)) return -2; // a bare LF somewhere
+    const maxLine = this.maxLine;
+    let lineLen = st0 === St.InLine ? this.lineLen : 0;
+    if (maxLine !== Infinity) {
+      // an interior line longer than the limit spans ≥ floor(len/32) - 1 LF-free blocks
+      if ((k.maxRun + 2) * 32 > maxLine) return -2;
+      if (enteredCr) {
+        if (this.lineLen + 1 > maxLine) return -2;
+      } else if (k.lfCount > 0) {
+        const first = s.indexOf(LF, w0);
+        if (lineLen + first + 1 - w0 > maxLine) return -2;
+      }
+    }
+    // From here on the window is committed to the fast path.
+    let run = cur.run;
+    const pos = k.positions;
+    let lastStuffed = -1;
+    for (let j = 0; j < nd; j++) {
+      const q = w0 + pos[j]!;
+      if (q + 2 >= w1) {
+        // a dot-led line cut by the window end: finish the window exactly
+        this.st = St.LineStart;
+        this.lineLen = 0;
+        cur.p = q;
+        cur.run = run;
+        return this.scanWindow(chunk, w0, w1, s, undefined, 0, false, cur, out);
+      }
+      this.emit(chunk, run, q, out);
+      if (chunk[q + 1] === CR) return q + 3; // ".CRLF": the window is clean, so LF follows
+      run = q + 1;
+      lastStuffed = q;
+    }
+    if (k.lfCount === 0) {
+      lineLen += w1 - w0;
+      this.st = St.InLine;
+    } else {
+      const lastLf = s.lastIndexOf(LF, w1 - 1);
+      const tail = w1 - lastLf - 1;
+      lineLen = lastStuffed === lastLf + 1 ? tail - 1 : tail;
+      this.st = tail === 0 ? St.LineStart : St.InLine;
+    }
+    if (this.st === St.InLine && trailingCr === 1) this.st = St.Cr;
+    this.lineLen = lineLen;
+    if (lineLen > maxLine) this.tooLong();
+    cur.p = w1;
+    cur.run = run;
+    return -1;
   }
 
   private finishDone(p: number): ScanResult {

@@ -35,6 +35,40 @@ describe('WebAssembly SIMD LF kernel', () => {
     );
   });
 
+  it('fast-check: fast() counts CR/LF/CRLF, bounds LF-free runs and lists every dot after an LF', () => {
+    const s = createLfScanner()!;
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(10, 13, 46, 65, 66, 67, 68), { maxLength: 900 }), fc.nat(40), (arr, pad) => {
+        const src = new Uint8Array(pad + arr.length + 3);
+        src.set(arr, pad);
+        const n = s.fast(src, pad, pad + arr.length);
+        let cr = 0;
+        let pairs = 0;
+        let lf = 0;
+        const dots: number[] = [];
+        arr.forEach((x, i) => {
+          if (x === 13) cr++;
+          if (x === 10) {
+            lf++;
+            if (i > 0 && arr[i - 1] === 13) pairs++;
+          }
+          if (x === 46 && i > 0 && arr[i - 1] === 10) dots.push(i);
+        });
+        // reference: longest run of whole 32-octet blocks without LF
+        let run = 0;
+        let maxRun = 0;
+        for (let b0 = 0; b0 + 32 <= arr.length; b0 += 32) {
+          run = arr.slice(b0, b0 + 32).includes(10) ? 0 : run + 1;
+          maxRun = Math.max(maxRun, run);
+        }
+        expect(n).toBe(dots.length);
+        expect([...s.positions.subarray(0, n)]).toEqual(dots);
+        expect([s.crCount, s.crlfCount, s.lfCount, s.maxRun]).toEqual([cr, pairs, lf, maxRun]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('handles a full window of LFs', () => {
     const s = createLfScanner()!;
     const src = new Uint8Array(LF_WINDOW).fill(10);
