@@ -219,6 +219,25 @@ describe('SIMD LF-list path vs native indexOf path', () => {
     );
   });
 
+  it('fast-check: multi-window inputs (~150 KB) scan the same in one chunk as in 97-octet chunks', () => {
+    const line = fc.constantFrom('x'.repeat(70) + '\r\n', '.' + 'y'.repeat(40) + '\r\n', 'abc\r\n', '\r\n', '..\r\n');
+    const rare = fc.constantFrom('\n', '\r', '.\r\n', 'z'.repeat(1200), '\r\n.', '.');
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 5, maxLength: 40 }), fc.array(fc.tuple(fc.nat(3000), rare), { maxLength: 3 }), fc.boolean(), (ls, inserts, strict) => {
+        const parts = Array.from({ length: 3000 }, (_, i) => ls[i % ls.length]!);
+        for (const [at, r] of inserts) parts[at] = r;
+        const input = b(parts.join('') + '\r\n.\r\n');
+        const opts: DataScannerOptions = strict ? { maxLineLength: 1000 } : { bareNewline: 'allow', maxLineLength: Infinity };
+        const whole = scanSplit(input, [], opts);
+        const cuts = Array.from({ length: Math.floor(input.length / 97) }, (_, i) => (i + 1) * 97);
+        const small = scanSplit(input, cuts, opts);
+        expect([whole.end, whole.error, whole.size]).toEqual([small.end, small.error, small.size]);
+        if (whole.error === undefined) expect(Buffer.compare(whole.content, small.content)).toBe(0);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('events exactly at the 64 KiB window boundaries are handled', () => {
     const W = 65536;
     const cases: Array<[string, number]> = [
