@@ -29,11 +29,12 @@
  * the input was split into chunks.
  *
  * Speed: no per-byte JavaScript loop. Chunks of 512 octets or more are scanned
- * in 64 KiB windows by a WebAssembly SIMD kernel (`simd.ts`) that lists every
- * LF and counts CRs and CRLF pairs; well-formed lines are then skipped with
- * array loads, and a window whose CR count proves it has no bare CR needs no CR
- * search at all. Smaller chunks (and hosts without WebAssembly SIMD) use native
- * byte search (`Buffer#indexOf`, i.e. memchr, on a zero-copy Buffer view).
+ * in 64 KiB windows by WebAssembly SIMD kernels (`simd.ts`). The `fast` kernel
+ * counts CRs, LFs and CRLF pairs, bounds the longest line and lists the dots
+ * that follow an LF: a window proven clean costs work per dot-led line only.
+ * Other windows run the exact state machine over the LF list of the `scan`
+ * kernel. Smaller chunks (and hosts without WebAssembly SIMD) use native byte
+ * search (`Buffer#indexOf`, i.e. memchr, on a zero-copy Buffer view).
  *
  * @module
  */
