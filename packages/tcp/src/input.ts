@@ -141,6 +141,7 @@ export function tcpV4Rcv(stack: TcpStack, skb: SkBuff, saddr: number, daddr: num
     }
     sk.backlogLen += skb.truesize;
     sk.backlog.enqueueTail(skb);
+    mib.backlogged++;
     return;
   }
   if (tcpPrequeue(sk, skb)) return;

@@ -117,10 +117,11 @@ export function tcpNewWindow(sk: TcpSock): number {
   let win = Math.floor(free * ratio);
   const full = Math.floor(sk.rcvbuf * ratio);
   if (win > sk.windowClamp) win = sk.windowClamp;
-  if (win < (full >>> 1)) {
-    const mss = Math.min(sk.rcvMss, full >>> 1);
-    if (win < mss) win = 0;
-  }
+  const mss = Math.min(sk.rcvMss, full >>> 1);
+  if (win < (full >>> 1) && win < mss) return 0;
+  // Advertise in whole segments (`__tcp_select_window` rounds to the MSS): the
+  // window field stays stable, so the peer's header prediction keeps hitting.
+  if (win > mss && mss > 0) win -= win % mss;
   return win;
 }
 

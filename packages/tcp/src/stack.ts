@@ -141,6 +141,7 @@ export class TcpMib {
   synAckTimeouts = 0;
   challengeAcks = 0;
   backlogDrop = 0;
+  backlogged = 0;
   prequeued = 0;
   prequeueTimeouts = 0;
   fastPathData = 0;
