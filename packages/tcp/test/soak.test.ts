@@ -117,7 +117,7 @@ describe('transfer integrity soak over an impaired DevicePair', () => {
           if (process.env.SOAK_LOG) console.log('DONE', Date.now() - t0, 'ms');
         },
       ),
-      { numRuns: SLOW ? 200 : 30, seed: 20261121, endOnFailure: true },
+      { numRuns: SLOW ? 500 : 100, seed: 20261121, endOnFailure: true },
     );
   }, SLOW ? 3_600_000 : 120_000);
 });

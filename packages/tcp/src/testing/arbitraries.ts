@@ -71,14 +71,16 @@ export function arbConnectionScript(opts: { maxWrites?: number; maxWrite?: numbe
 
 /** Impairment schedules for a DevicePair (loss ≤ `maxLoss`, default 0.2). */
 export function arbImpairment(opts: { maxLoss?: number } = {}): fc.Arbitrary<ImpairmentProfile> {
+  // Rates drawn uniformly in per-mille steps (fc.double is biased towards tiny values).
+  const rate = (max: number): fc.Arbitrary<number> => fc.integer({ min: 0, max: Math.round(max * 1000) }).map((x) => x / 1000);
   return fc.record({
     seed: fc.integer({ min: 1, max: 1_000_000 }),
-    loss: fc.double({ min: 0, max: opts.maxLoss ?? 0.2, noNaN: true }),
-    duplicate: fc.double({ min: 0, max: 0.05, noNaN: true }),
-    reorder: fc.double({ min: 0, max: 0.1, noNaN: true }),
+    loss: rate(opts.maxLoss ?? 0.2),
+    duplicate: rate(0.05),
+    reorder: rate(0.1),
     reorderGapMs: fc.integer({ min: 1, max: 20 }),
     delayMs: fc.integer({ min: 0, max: 20 }),
     jitterMs: fc.integer({ min: 0, max: 5 }),
-    corrupt: fc.double({ min: 0, max: 0.02, noNaN: true }),
+    corrupt: rate(0.02),
   });
 }
