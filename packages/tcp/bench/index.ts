@@ -226,6 +226,13 @@ function fmt(x: number, d = 2): string {
 }
 
 async function main(): Promise<void> {
+  if (process.env.BENCH_ONLY === 'pair' || process.env.BENCH_ONLY === 'lo') {
+    const tb = process.env.BENCH_ONLY === 'pair' ? createTestbed({ link: 'pair', mtu: 1500, clock: 'real', checksumOffload: false }) : createTestbed({ link: 'loopback', clock: 'real' });
+    const r = await ourBulk(tb, TOTAL);
+    tb.destroy();
+    console.log(`${process.env.BENCH_ONLY}: ${fmt(gbps(TOTAL, r.ms))} Gbit/s`);
+    return;
+  }
   if (process.env.BENCH_ONLY === 'idle') {
     const r = await idleConnections(Number(process.env.NETLAYERS_BENCH_CONNS ?? 10_000));
     console.log(`idle: ${r.sockets / 2} connections, ${fmt(r.perConn / 1024)} KiB/connection, ${fmt(r.perSock / 1024)} KiB/socket`);
