@@ -232,6 +232,7 @@ export function tcpFragment(sk: TcpSock, skb: SkBuff, len: number): void {
   const q = skb.list!;
   const tail = skb.clone();
   tail.pull(len);
+  q.bytes -= skb.len - len; // keep the queue's byte count exact across the trim
   skb.trim(len);
   const seq = skb.cb[CB_SEQ]!;
   const flags = skb.cb[CB_FLAGS]!;
@@ -278,6 +279,7 @@ export function tcpWriteXmit(sk: TcpSock, nonagle: number): number {
       const n = Math.min((sk.sndUna - seq) >>> 0, skb.len);
       if (n <= skb.headlen) {
         skb.pull(n);
+        sk.writeQueue.bytes -= n;
         seq = seqAdd(seq, n);
         skb.cb[CB_SEQ] = seq;
         skb.cb[CB_PCSUM] = 0;
@@ -470,6 +472,7 @@ export function tcpRetransmitSkb(sk: TcpSock, skb: SkBuff): void {
     const n = Math.min((sk.sndUna - seq) >>> 0, skb.len);
     if (n <= skb.headlen) {
       skb.pull(n);
+      if (skb.list !== null) skb.list.bytes -= n;
       skb.cb[CB_SEQ] = seqAdd(seq, n);
       skb.cb[CB_PCSUM] = 0;
     }
