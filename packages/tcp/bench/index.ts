@@ -21,7 +21,7 @@ setFlagsFromString('--expose_gc');
 const gc = runInNewContext('gc') as () => void;
 
 const TOTAL = Number(process.env.NETLAYERS_BENCH_BYTES ?? 1 << 30);
-const CHUNK = 256 * 1024;
+const CHUNK = 1 << 20;
 const immediate = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 function gbps(bytes: number, ms: number): number {
@@ -227,7 +227,7 @@ function fmt(x: number, d = 2): string {
 
 async function main(): Promise<void> {
   if (process.env.BENCH_ONLY === 'pair' || process.env.BENCH_ONLY === 'lo') {
-    const tb = process.env.BENCH_ONLY === 'pair' ? createTestbed({ link: 'pair', mtu: 1500, clock: 'real', checksumOffload: false }) : createTestbed({ link: 'loopback', clock: 'real' });
+    const tb = process.env.BENCH_ONLY === 'pair' ? createTestbed({ link: 'pair', mtu: 1500, clock: 'real', checksumOffload: false, gro: process.env.BENCH_GRO === '1', gso: process.env.BENCH_GSO !== '0' }) : createTestbed({ link: 'loopback', clock: 'real' });
     const r = await ourBulk(tb, TOTAL);
     tb.destroy();
     console.log(`${process.env.BENCH_ONLY}: ${fmt(gbps(TOTAL, r.ms))} Gbit/s`);
@@ -249,7 +249,7 @@ async function main(): Promise<void> {
   const loG = gbps(TOTAL, r1.ms);
   console.log(`ours, loopback 64K MTU, csum offload: ${fmt(loG)} Gbit/s  (${fmt(loG / nodeG)}x node:net; ${r1.segs} segments)`);
 
-  const pair = createTestbed({ link: 'pair', mtu: 1500, clock: 'real', checksumOffload: false });
+  const pair = createTestbed({ link: 'pair', mtu: 1500, clock: 'real', checksumOffload: false, gro: process.env.BENCH_GRO === '1', gso: process.env.BENCH_GSO !== '0' });
   const r2 = await ourBulk(pair, TOTAL);
   pair.destroy();
   const pG = gbps(TOTAL, r2.ms);

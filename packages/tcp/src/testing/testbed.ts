@@ -49,6 +49,8 @@ export interface TestbedOptions {
   rxRingSize?: number;
   /** Enable GRO on the DevicePair ends (default true). */
   gro?: boolean;
+  /** Enable GSO on the DevicePair ends, so TCP sends 64 KiB super-segments (default true). */
+  gso?: boolean;
 }
 
 /** One host of a testbed. */
@@ -183,7 +185,7 @@ export function createTestbed(opts: TestbedOptions = {}): Testbed {
     extraDestroy = () => lo.stop();
   } else {
     const features =
-      NETIF_F.SG | NETIF_F.GSO | ((opts.gro ?? true) ? NETIF_F.GRO : 0) | ((opts.checksumOffload ?? true) ? NETIF_F.HW_CSUM | NETIF_F.RXCSUM : 0);
+      NETIF_F.SG | ((opts.gso ?? true) ? NETIF_F.GSO : 0) | ((opts.gro ?? true) ? NETIF_F.GRO : 0) | ((opts.checksumOffload ?? true) ? NETIF_F.HW_CSUM | NETIF_F.RXCSUM : 0);
     const rxRingSize = opts.rxRingSize ?? 4096;
     pair = DevicePair.create({
       clock,
