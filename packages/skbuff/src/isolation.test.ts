@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { PagePool, skbStats, type SkBuff } from './index.js';
 import { arbChunkedPayload, skbBytes, skbFromChunks } from './testing/index.js';
 
+const SCALE = process.env['NETLAYERS_SLOW'] === '1' ? 10 : 1;
+
 type Mut =
   | { k: 'trim' | 'mayPull' | 'pull' | 'ensureWritable' | 'store'; frac: number; v: number }
   | { k: 'linearize' | 'unshare' | 'cowPush' | 'clone' | 'pskbCopy' };
@@ -103,7 +105,7 @@ describe('isolation of clones and copies', () => {
         },
       ),
       {
-        numRuns: 1000,
+        numRuns: 1000 * SCALE,
         // regression: a child shared after expandHead must be cloned before trimming
         examples: [[{ payload: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), chunks: [Uint8Array.of(1, 2), Uint8Array.of(3, 4, 5), Uint8Array.of(6, 7, 8)] }, 0, 'clone', false, [{ k: 'trim', frac: 0.375, v: 0 }]]],
       },

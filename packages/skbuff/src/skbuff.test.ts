@@ -5,6 +5,7 @@ import {
   IpSummed,
   MAX_SKB_FRAGS,
   PagePool,
+  SKB_CB_SLOTS,
   SKB_MAX_CLASS,
   SkbError,
   SkbPool,
@@ -202,6 +203,7 @@ describe('pools and lifetime', () => {
       calls++;
     };
     a.cb[0] = 42;
+    a.cb[SKB_CB_SLOTS - 1] = 43;
     a.cbRef = { x: 1 };
     a.sk = { sock: true };
     a.get();
@@ -213,6 +215,8 @@ describe('pools and lifetime', () => {
     const b = allocSkb(10, { pool });
     expect(b).toBe(a); // recycled head
     expect(b.cb[0]).toBe(0);
+    expect(b.cb.length).toBe(SKB_CB_SLOTS);
+    expect(b.cb[SKB_CB_SLOTS - 1]).toBe(0);
     expect(b.cbRef).toBe(null);
     expect(b.sk).toBe(null);
     expect(b.destructor).toBe(null);

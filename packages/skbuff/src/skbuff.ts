@@ -61,8 +61,8 @@ import type { SkbFrag, SkbSharedInfo } from './shinfo.js';
 
 /** Maximum number of page fragments per skb (`MAX_SKB_FRAGS`). */
 export const MAX_SKB_FRAGS = 17;
-/** Number of numeric control-block slots (`cb`), 64 bytes like Linux's 48 + alignment. */
-export const SKB_CB_SLOTS = 8;
+/** Number of numeric control-block slots (`cb`): 12 doubles, room for TCP_SKB_CB-sized state. */
+export const SKB_CB_SLOTS = 12;
 /** Bytes charged to `truesize` for the head and shared info (`SKB_TRUESIZE` overhead). */
 export const SKB_TRUESIZE_OVERHEAD = 576;
 /** Extra tailroom `mayPull` adds when it must grow the head (Linux adds 128). */
