@@ -190,6 +190,43 @@ describe('state transitions', () => {
   });
 });
 
+describe('more transitions', () => {
+  it('close() in SYN-SENT goes straight to CLOSED and frees the socket', () => {
+    const env = setup();
+    env.setDrop(() => true);
+    const c = env.connect();
+    expect(c.state).toBe(TcpState.SYN_SENT);
+    tcpClose(c);
+    expect(c.state).toBe(TcpState.CLOSE);
+    expect(c.dead).toBe(true);
+    expect(env.a.socketCount).toBe(0);
+  });
+
+  it('FIN-WAIT-1 → FIN-WAIT-2 → TIME-WAIT on one segment that ACKs our FIN and carries the peer FIN', () => {
+    const env = setup({ timeWaitMs: 1000 });
+    const { c, s } = established(env);
+    env.setDrop((_p, sa) => sa === A); // B never sees our FIN: we craft its answer
+    tcpClose(c);
+    expect(c.state).toBe(TcpState.FIN_WAIT1);
+    inject(env.a, B, A, { srcPort: s.lport, dstPort: c.lport, seq: c.rcvNxt, ack: c.sndNxt, flags: TcpFlags.FIN | TcpFlags.ACK, window: 1000 });
+    // RFC 9293 §3.10.7.4: the ACK step enters FIN-WAIT-2, the FIN step then TIME-WAIT — one segment
+    expect(env.trace.slice(-2)).toEqual(['A sock 1: FIN-WAIT-1 => FIN-WAIT-2', 'A sock 1: FIN-WAIT-2 => TIME-WAIT']);
+    expect(c.state).toBe(TcpState.TIME_WAIT);
+  });
+
+  it('close() of a listener resets connections waiting in its accept queue', () => {
+    const env = setup();
+    const l = env.listen();
+    const c = env.connect();
+    env.clock.advance(50);
+    expect(l.acceptQueue.length).toBe(1);
+    tcpClose(l);
+    env.clock.advance(50);
+    expect(c.state).toBe(TcpState.CLOSE);
+    expect(errCode(() => tcpRecvmsg(c, new Uint8Array(1)))).toBe('ECONNRESET');
+  });
+});
+
 describe('RST handling (RFC 9293 §3.10.7, RFC 5961)', () => {
   it('connect to a closed port → RST → ECONNREFUSED', () => {
     const env = setup();
