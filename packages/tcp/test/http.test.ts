@@ -41,10 +41,26 @@ describe("Node's http over our TCP", () => {
           req.end(body);
         });
       const big = Buffer.alloc(300_000, 7);
+      // http.request({ createConnection }) without an agent: Node's documented hook
+      const direct = (): Promise<string> =>
+        new Promise((resolve, reject) => {
+          const req = http.request(
+            { host: b.address, port: 8080, path: '/direct', createConnection: (o: { port?: number | null; host?: string | null }) => a.connect({ port: o.port ?? 8080, host: o.host ?? b.address }) } as http.RequestOptions,
+            (res) => {
+              let body = '';
+              res.setEncoding('utf8');
+              res.on('data', (d: string) => (body += d));
+              res.on('end', () => resolve(`${res.statusCode} ${body}`));
+            },
+          );
+          req.on('error', reject);
+          req.end();
+        });
       const p = (async () => {
         results.push(await request('GET', '/hello'));
         results.push(await request('POST', '/upload', big));
         results.push(await request('GET', '/again'));
+        results.push(await direct());
       })();
       let done = false;
       let failure: unknown;
@@ -55,9 +71,10 @@ describe("Node's http over our TCP", () => {
         `200 GET /hello 0 ${a.address}`,
         `200 POST /upload 300000 ${a.address}`,
         `200 GET /again 0 ${a.address}`,
+        `200 GET /direct 0 ${a.address}`,
       ]);
-      // one keep-alive connection carried all three requests
-      expect(b.tcp.mib.passiveOpens).toBe(1);
+      // one keep-alive connection carried the three agent requests, one more for the direct one
+      expect(b.tcp.mib.passiveOpens).toBe(2);
       agent.destroy();
       srv.close();
       httpServer.close();

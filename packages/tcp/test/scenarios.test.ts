@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '@netlayers/clock';
-import { allocSkb, skbStats, type SkBuff } from '@netlayers/skbuff';
+import { allocSkb, csumFold16, csumPartial, csumTcpUdpNofold, IpSummed, skbChecksumHelp, skbStats, type SkBuff } from '@netlayers/skbuff';
 import { DirectLink } from '../src/link.js';
 import { TcpStack, type TcpConfig } from '../src/stack.js';
 import type { TcpSock } from '../src/sock.js';
@@ -85,7 +85,7 @@ function errCode(f: () => unknown): string | undefined {
 }
 
 /** Injects a hand-made segment into `stack` as if it came from `from`. */
-function inject(stack: TcpStack, from: number, to: number, r: Partial<TcpRepr>, payload = new Uint8Array(0)): void {
+function inject(stack: TcpStack, from: number, to: number, r: Partial<TcpRepr>, payload = new Uint8Array(0), mutate?: (skb: SkBuff) => void): void {
   const repr = new TcpRepr({ ...r, payloadLen: payload.length });
   const hl = repr.headerLen();
   const skb: SkBuff = allocSkb(128 + hl + payload.length);
@@ -93,6 +93,7 @@ function inject(stack: TcpStack, from: number, to: number, r: Partial<TcpRepr>, 
   skb.putData(new Uint8Array(hl + payload.length));
   skb.buf.set(payload, skb.data + hl);
   repr.emit(TcpPacket.unchecked(skb.buf, skb.data, skb.len), from, to);
+  mutate?.(skb);
   stack.tcpV4Rcv(skb, from, to);
 }
 
@@ -187,6 +188,66 @@ describe('state transitions', () => {
     env.clock.advance(1100); // SYN-ACK retransmission (1 s), answered by a dup ACK
     expect(env.segs.filter((x) => x.dir === 'B>A' && (x.flags & TcpFlags.SYN) !== 0).length).toBe(2);
     expect(l.acceptQueue.length).toBe(1);
+  });
+});
+
+describe('receive checksum states (ipSummed)', () => {
+  it('NONE is verified in software, COMPLETE folds skb.csum, UNNECESSARY is trusted', () => {
+    const env = setup();
+    const { c, s } = established(env);
+    const base = { srcPort: s.lport, dstPort: c.lport, ack: c.sndNxt, flags: TcpFlags.ACK | TcpFlags.PSH, window: 1000 };
+    const buf = new Uint8Array(64);
+    // NONE, corrupted payload → counted and dropped
+    inject(env.a, B, A, { ...base, seq: c.rcvNxt }, new Uint8Array([1, 2, 3]), (skb) => {
+      const i = skb.tail - 1;
+      skb.buf[i] = skb.buf[i]! ^ 0xff;
+    });
+    expect(env.a.mib.inCsumErrors).toBe(1);
+    // COMPLETE with the right sum → accepted
+    inject(env.a, B, A, { ...base, seq: c.rcvNxt }, new Uint8Array([1, 2, 3]), (skb) => {
+      skb.ipSummed = IpSummed.COMPLETE;
+      skb.csum = csumPartial(skb.buf, skb.data, skb.len, 0);
+    });
+    expect(tcpRecvmsg(c, buf)).toBe(3);
+    // COMPLETE with a wrong sum → dropped
+    inject(env.a, B, A, { ...base, seq: c.rcvNxt }, new Uint8Array([4]), (skb) => {
+      skb.ipSummed = IpSummed.COMPLETE;
+      skb.csum = 1234;
+    });
+    expect(env.a.mib.inCsumErrors).toBe(2);
+    // UNNECESSARY (device verified) → trusted even with a zeroed field
+    inject(env.a, B, A, { ...base, seq: c.rcvNxt }, new Uint8Array([5, 6]), (skb) => {
+      skb.buf[skb.data + 16] = 0;
+      skb.buf[skb.data + 17] = 0;
+      skb.ipSummed = IpSummed.UNNECESSARY;
+    });
+    expect(tcpRecvmsg(c, buf)).toBe(2);
+  });
+
+  it('offload routes send CHECKSUM_PARTIAL with the pseudo-header sum in the field', () => {
+    const clock = new VirtualClock(0);
+    const sent: SkBuff[] = [];
+    const st = new TcpStack({
+      clock,
+      seed: 1,
+      net: {
+        maxHeader: 64,
+        route: () => ({ saddr: A, mtu: 1500, csumOffload: true, tso: false, gsoMaxSize: 65536 }),
+        queueXmit: (skb) => sent.push(skb),
+      },
+    });
+    const c = st.newSock();
+    inetConnect(c, B, 80);
+    const syn = sent[0]!;
+    expect(syn.ipSummed).toBe(IpSummed.PARTIAL);
+    expect(syn.csumStart).toBe(syn.data);
+    expect(syn.csumOffset).toBe(16);
+    const field = (syn.buf[syn.data + 16]! << 8) | syn.buf[syn.data + 17]!;
+    expect(field).toBe(csumFold16(csumTcpUdpNofold(A, B, syn.len, 6, 0)));
+    // completing it as a device would (skb_checksum_help) yields a valid segment
+    skbChecksumHelp(syn);
+    expect(TcpPacket.checked(syn.buf, syn.data, syn.len).verifyChecksum(A, B)).toBe(true);
+    for (const x of sent) x.free();
   });
 });
 
