@@ -24,6 +24,7 @@ export type Errno =
   | 'EINVAL'
   | 'EISCONN'
   | 'EMSGSIZE'
+  | 'ENETUNREACH'
   | 'ENOBUFS'
   | 'ENOPROTOOPT'
   | 'ENOTCONN'

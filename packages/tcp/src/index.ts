@@ -99,5 +99,6 @@ export {
   type TcpListenOptions,
 } from './net-compat.js';
 export { attachTcp, type AttachTcpOptions } from './inet.js';
+export { tcpV4Err } from './icmp-err.js';
 export { DirectLink, mulberry32, type LinkImpairment, type DirectLinkOptions } from './link.js';
 export type { Clock, TimerHandle, TimerService } from './clock.js';

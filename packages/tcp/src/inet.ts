@@ -9,6 +9,7 @@
 
 import { DstCache, ipQueueXmit, ipRouteOutput, MAX_HEADER, type Stack as IpStack } from '@netlayers/ipv4';
 import type { TimerService } from './clock.js';
+import { tcpV4Err } from './icmp-err.js';
 import { TcpStack, type TcpNetOps, type TcpStackOptions, type TcpRoute } from './stack.js';
 
 /** Options of {@link attachTcp}: the TcpStack options without clock/net (taken from the IP stack). */
@@ -40,6 +41,9 @@ export function attachTcp(ip: IpStack, opts: AttachTcpOptions = {}): TcpStack {
       const saddr = ((b[n + 12]! << 24) | (b[n + 13]! << 16) | (b[n + 14]! << 8) | b[n + 15]!) >>> 0;
       const daddr = ((b[n + 16]! << 24) | (b[n + 17]! << 16) | (b[n + 18]! << 8) | b[n + 19]!) >>> 0;
       tcp.tcpV4Rcv(skb, saddr, daddr);
+    },
+    errHandler(_skb, err) {
+      tcpV4Err(tcp, err.quoted.src, err.quoted.dst, err.quotedL4, err.type, err.code, err.info);
     },
   });
   return tcp;

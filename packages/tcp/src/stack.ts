@@ -151,6 +151,8 @@ export class TcpMib {
   ofoDrop = 0;
   ofoPruned = 0;
   oowRateLimited = 0;
+  inIcmpErrors = 0;
+  outOfWindowIcmps = 0;
   ofoDup = 0;
   dupData = 0;
   outOfWindow = 0;

@@ -148,3 +148,20 @@ describe('BSD socket API', () => {
     expect(skbStats().live).toBe(live0);
   });
 });
+
+describe('ICMP errors (tcp_v4_err)', () => {
+  it('protocol unreachable while connecting aborts connect with ENOPROTOOPT', async () => {
+    const tb = createTestbed({ link: 'pair' });
+    const [a, b] = tb.hosts;
+    b.ip!.unregisterProtocol(6); // host b has no TCP: its IP layer answers ICMP protocol unreachable
+    const api = new SocketApi(a.tcp);
+    const fd = api.socket();
+    let err: unknown;
+    void api.connectAsync(fd, b.addr, 80).catch((e: unknown) => (err = e));
+    await tb.runUntil(() => err !== undefined, { timeoutMs: 10_000 });
+    expect((err as TcpError).code).toBe('ENOPROTOOPT');
+    expect(a.tcp.mib.inIcmpErrors).toBe(1);
+    api.close(fd);
+    tb.destroy();
+  });
+});
