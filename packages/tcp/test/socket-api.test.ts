@@ -165,3 +165,40 @@ describe('ICMP errors (tcp_v4_err)', () => {
     tb.destroy();
   });
 });
+
+describe('socket options', () => {
+  it('TCP_CORK holds partial segments until uncorked; SO_RCVBUF/SO_LINGER/TCP_KEEP* round-trip', async () => {
+    const tb = createTestbed({ link: 'direct' });
+    const [a, b] = tb.hosts;
+    const sa = new SocketApi(a.tcp);
+    const sb = new SocketApi(b.tcp);
+    const l = sb.socket();
+    sb.bind(l, 0, 7);
+    sb.listen(l, 4);
+    const c = sa.socket();
+    let acc: number | undefined;
+    void sb.acceptAsync(l).then((r) => (acc = r.fd));
+    void sa.connectAsync(c, b.addr, 7);
+    await tb.runUntil(() => acc !== undefined && sa.poll(c) !== 0);
+    sa.setsockopt(c, 'TCP_CORK', true);
+    for (let i = 0; i < 10; i++) sa.send(c, new Uint8Array(100));
+    await tb.sleep(100); // (like Linux, corked data goes out anyway after ~200 ms)
+    const buf = new Uint8Array(4096);
+    expect(code(() => sb.recv(acc!, buf))).toBe('EAGAIN'); // nothing sent while corked (1000 B < MSS)
+    sa.setsockopt(c, 'TCP_CORK', false);
+    await tb.sleep(100);
+    expect(sb.recv(acc!, buf)).toBe(1000); // one segment carried all ten writes
+    sa.setsockopt(c, 'SO_RCVBUF', 100_000);
+    expect(sa.getsockopt(c, 'SO_RCVBUF')).toBe(200_000);
+    sa.setsockopt(c, 'SO_LINGER', { onoff: true, linger: 0 });
+    expect(sa.getsockopt(c, 'SO_LINGER')).toEqual({ onoff: true, linger: 0 });
+    sa.setsockopt(c, 'TCP_KEEPIDLE', 30);
+    expect(sa.getsockopt(c, 'TCP_KEEPIDLE')).toBe(30);
+    expect(() => sa.setsockopt(c, 'TCP_MAXSEG', 10)).toThrow(TcpError);
+    // SO_LINGER {on, 0}: close aborts with RST
+    const rst0 = a.tcp.mib.outRsts;
+    sa.close(c);
+    expect(a.tcp.mib.outRsts).toBe(rst0 + 1);
+    tb.destroy();
+  });
+});
