@@ -336,6 +336,8 @@ function tcpV4ConnRequest(lsk: TcpSock, skb: SkBuff): void {
     return;
   }
   c.hashed = true;
+  stack.table.bindPort(dport); // the child holds the local port too (bind conflicts, SO_REUSEADDR)
+  c.portBound = true;
   c.inSynQueue = true;
   lsk.synQueueLen++;
   (lsk.synQueue ??= new Set()).add(c);

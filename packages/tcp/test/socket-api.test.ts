@@ -202,3 +202,31 @@ describe('socket options', () => {
     tb.destroy();
   });
 });
+
+describe('SO_REUSEADDR', () => {
+  it('a port held by connections (e.g. in TIME-WAIT) can only be re-bound with SO_REUSEADDR', async () => {
+    const tb = createTestbed({ link: 'direct' });
+    const [a, b] = tb.hosts;
+    const sa = new SocketApi(a.tcp);
+    const sb = new SocketApi(b.tcp);
+    const l = sb.socket();
+    sb.bind(l, 0, 21);
+    sb.listen(l, 4);
+    const c = sa.socket();
+    let acc: number | undefined;
+    void sb.acceptAsync(l).then((r) => (acc = r.fd));
+    void sa.connectAsync(c, b.addr, 21);
+    await tb.runUntil(() => acc !== undefined);
+    sb.close(l);
+    sb.close(acc!); // server closes first: its side goes through TIME-WAIT
+    sa.close(c);
+    await tb.sleep(1000);
+    const again = sb.socket();
+    expect(code(() => sb.bind(again, 0, 21))).toBe('EADDRINUSE');
+    sb.setsockopt(again, 'SO_REUSEADDR', true);
+    sb.bind(again, 0, 21);
+    sb.listen(again, 4);
+    sb.close(again);
+    tb.destroy();
+  });
+});
