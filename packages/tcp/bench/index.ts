@@ -1,9 +1,10 @@
 /**
  * `npm run bench -w @netlayers/tcp` — side by side in one run:
  *  1. bulk transfer of 1 GiB (NETLAYERS_BENCH_BYTES overrides) between two TCP
- *     endpoints: node:net over the kernel loopback; our stack over the loopback
- *     path (MTU 65536, checksum offload); our stack over a 1500-MTU DevicePair
- *     with software checksums — in Gbit/s and as ratios to node:net;
+ *     endpoints: node:net over the kernel loopback; two of our stacks over
+ *     LoopbackDevices (MTU 65536, checksum offload); one stack over the IPv4
+ *     local path; two stacks over a 1500-MTU DevicePair with software
+ *     checksums — in Gbit/s and as ratios to node:net;
  *  2. connection setup + teardown per second (ours and node:net);
  *  3. ≥ 10,000 concurrent idle connections in one stack, heap per connection.
  */
@@ -227,7 +228,7 @@ function fmt(x: number, d = 2): string {
 
 async function main(): Promise<void> {
   if (process.env.BENCH_ONLY === 'pair' || process.env.BENCH_ONLY === 'lo') {
-    const tb = process.env.BENCH_ONLY === 'pair' ? createTestbed({ link: 'pair', mtu: 1500, clock: 'real', checksumOffload: false, gro: process.env.BENCH_GRO === '1', gso: process.env.BENCH_GSO !== '0' }) : createTestbed({ link: 'loopback', clock: 'real' });
+    const tb = process.env.BENCH_ONLY === 'pair' ? createTestbed({ link: 'pair', mtu: 1500, clock: 'real', checksumOffload: false, gro: process.env.BENCH_GRO === '1', gso: process.env.BENCH_GSO !== '0' }) : createTestbed({ link: 'loopback2', clock: 'real' });
     const r = await ourBulk(tb, TOTAL);
     tb.destroy();
     console.log(`${process.env.BENCH_ONLY}: ${fmt(gbps(TOTAL, r.ms))} Gbit/s`);
@@ -243,11 +244,16 @@ async function main(): Promise<void> {
   const nodeG = gbps(TOTAL, nodeMs);
   console.log(`node:net kernel loopback           : ${fmt(nodeG)} Gbit/s`);
 
-  const lo = createTestbed({ link: 'loopback', clock: 'real' });
+  const lo = createTestbed({ link: 'loopback2', clock: 'real' });
   const r1 = await ourBulk(lo, TOTAL);
   lo.destroy();
   const loG = gbps(TOTAL, r1.ms);
-  console.log(`ours, loopback 64K MTU, csum offload: ${fmt(loG)} Gbit/s  (${fmt(loG / nodeG)}x node:net; ${r1.segs} segments)`);
+  console.log(`ours, 2 stacks over LoopbackDevice, 64K MTU, csum offload: ${fmt(loG)} Gbit/s  (${fmt(loG / nodeG)}x node:net; ${r1.segs} segments)`);
+  const lo1 = createTestbed({ link: 'loopback', clock: 'real' });
+  const r1b = await ourBulk(lo1, TOTAL);
+  lo1.destroy();
+  const lo1G = gbps(TOTAL, r1b.ms);
+  console.log(`ours, 1 stack, IPv4 local delivery (lo path): ${fmt(lo1G)} Gbit/s  (${fmt(lo1G / nodeG)}x node:net)`);
 
   const pair = createTestbed({ link: 'pair', mtu: 1500, clock: 'real', checksumOffload: false, gro: process.env.BENCH_GRO === '1', gso: process.env.BENCH_GSO !== '0' });
   const r2 = await ourBulk(pair, TOTAL);

@@ -227,7 +227,7 @@ export function tcpConnectInit(sk: TcpSock): void {
   sk.rcvWscale = chooseRcvWscale(sk);
   sk.windowClamp = 65535 * 2 ** sk.rcvWscale;
   tcpSyncMss(sk);
-  sk.advMss = sk.pmtu - 40;
+  sk.advMss = Math.min(sk.pmtu, 65535) - 40;
   if (sk.userMss > 0) sk.advMss = Math.min(sk.advMss, sk.userMss);
   sk.rcvWnd = Math.min(tcpNewWindow(sk) || sk.advMss, 65535);
 }

@@ -526,7 +526,8 @@ export function tcpSyncMss(sk: TcpSock): void {
     sk.csumOffload = route.csumOffload;
     sk.tso = route.tso;
   }
-  let mss = sk.pmtu - 40;
+  // an IPv4 datagram is at most 65535 bytes, whatever the MTU (lo has 65536)
+  let mss = Math.min(sk.pmtu, 65535) - 40;
   if (sk.peerMss > 0) mss = Math.min(mss, sk.peerMss);
   else if (sk.state !== TcpState.LISTEN && sk.state !== TcpState.CLOSE && sk.state !== TcpState.SYN_SENT) mss = Math.min(mss, 536);
   if (sk.userMss > 0) mss = Math.min(mss, sk.userMss);

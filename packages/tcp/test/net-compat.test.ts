@@ -3,7 +3,7 @@ import { skbStats } from '@netlayers/skbuff';
 import { createTestbed } from '../src/testing/index.js';
 import type { TcpSocket } from '../src/net-compat.js';
 
-for (const link of ['pair', 'loopback', 'direct'] as const) {
+for (const link of ['pair', 'loopback', 'loopback2', 'direct'] as const) {
   describe(`net-compat over ${link}`, () => {
     it('echo 200 KB both ways, then clean close', async () => {
       const live0 = skbStats().live;

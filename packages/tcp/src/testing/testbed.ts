@@ -9,6 +9,10 @@
  * - `link: 'loopback'` — one IPv4 stack with a `LoopbackDevice` (`lo`,
  *   127.0.0.1/8, MTU 65536, checksums unnecessary); both hosts are views of the
  *   same TCP stack (as two processes on one Linux host).
+ * - `link: 'loopback2'` — two IPv4 + TCP stacks (198.18.0.1 and 198.18.0.2)
+ *   joined by two crossed `LoopbackDevice`s: each host transmits through its own
+ *   `lo` (MTU 65536, CHECKSUM_PARTIAL → UNNECESSARY, softnet backlog), whose
+ *   receive handler is the other host's IP layer.
  * - `link: 'direct'` — two TCP stacks wired through TCP's own in-memory
  *   {@link DirectLink} (no IP layer): the fastest, for TCP-only tests.
  *
@@ -20,7 +24,7 @@
  */
 
 import { RealClock, VirtualClock } from '@netlayers/clock';
-import { attachNetDevice, Stack as IpStack } from '@netlayers/ipv4';
+import { attachNetDevice, EtherType, netdevLink, Stack as IpStack } from '@netlayers/ipv4';
 import { DevicePair, LoopbackDevice, NETIF_F, Softnet, type ImpairmentProfile } from '@netlayers/netdev-ring';
 import type { TimerService } from '../clock.js';
 import { attachTcp } from '../inet.js';
@@ -31,8 +35,8 @@ import { TcpStack, type TcpConfig } from '../stack.js';
 
 /** Options of {@link createTestbed}. */
 export interface TestbedOptions {
-  /** `'pair'` (default), `'loopback'` or `'direct'`. */
-  link?: 'loopback' | 'pair' | 'direct';
+  /** `'pair'` (default), `'loopback'`, `'loopback2'` or `'direct'`. */
+  link?: 'loopback' | 'loopback2' | 'pair' | 'direct';
   /** Link MTU (pair default 1500; loopback 65536). */
   mtu?: number;
   /** Seeded impairments of the wire (pair and direct). */
@@ -171,6 +175,30 @@ export function createTestbed(opts: TestbedOptions = {}): Testbed {
     tb = new TcpStack({ clock, net: direct.attach(B, (s, sa, da) => tb.tcpV4Rcv(s, sa, da)), ...tcpOpts(seed + 1) });
     tcps.push(ta, tb);
     hosts = [makeHost('198.18.0.1', A, ta, undefined), makeHost('198.18.0.2', B, tb, undefined)];
+  } else if (link === 'loopback2') {
+    const sn = makeSoftnet();
+    const loA = new LoopbackDevice({ softnet: sn, name: 'lo-a', ...(opts.mtu !== undefined ? { mtu: opts.mtu } : {}) });
+    const loB = new LoopbackDevice({ softnet: sn, name: 'lo-b', ...(opts.mtu !== undefined ? { mtu: opts.mtu } : {}) });
+    loA.open();
+    loB.open();
+    const A = 0xc6120001;
+    const B = 0xc6120002;
+    const ipa = new IpStack({ clock, idSeed: seed });
+    const ipb = new IpStack({ clock, idSeed: seed + 1 });
+    const ifa = ipa.addInterface({ dev: netdevLink(loA), addr: A, prefixLen: 24 });
+    const ifb = ipb.addInterface({ dev: netdevLink(loB), addr: B, prefixLen: 24 });
+    // crossed: what A sends on lo-a is received by B, and vice versa
+    loA.addPacketHandler(EtherType.IPV4, (skb) => ipb.receiveIp(ifb, skb));
+    loB.addPacketHandler(EtherType.IPV4, (skb) => ipa.receiveIp(ifa, skb));
+    ipStacks.push(ipa, ipb);
+    const ta = attachTcp(ipa, tcpOpts(seed));
+    const tb = attachTcp(ipb, tcpOpts(seed + 1));
+    tcps.push(ta, tb);
+    hosts = [makeHost('198.18.0.1', A, ta, ipa), makeHost('198.18.0.2', B, tb, ipb)];
+    extraDestroy = () => {
+      loA.stop();
+      loB.stop();
+    };
   } else if (link === 'loopback') {
     const sn = makeSoftnet();
     const lo = new LoopbackDevice({ softnet: sn, ...(opts.mtu !== undefined ? { mtu: opts.mtu } : {}) });
