@@ -156,13 +156,9 @@ export class SocketApi {
 
   /** `recv(fd, buf)` → bytes read, 0 at end of stream (EAGAIN when nothing is queued). */
   recv(fd: number, buf: Uint8Array): number {
-    const sk = this.sock(fd, 'recv');
-    try {
-      return tcpRecvmsg(sk, buf);
-    } catch (e) {
-      if (e instanceof TcpError && e.code === 'EAGAIN') sk.readerWaiting = true;
-      throw e;
-    }
+    // Non-blocking: the caller is not a waiting reader, so no prequeueing (Linux
+    // installs ucopy.task only when tcp_recvmsg blocks).
+    return tcpRecvmsg(this.sock(fd, 'recv'), buf);
   }
 
   /** `read(fd, buf)` = `recv` without flags. */
@@ -328,8 +324,10 @@ export class SocketApi {
     return new Promise((resolve) => {
       const check = (): void => {
         const ev = this.fds.has(fd) ? this.poll(fd) : POLLHUP;
-        if ((ev & (events | POLLERR | POLLHUP)) !== 0) resolve(ev);
-        else {
+        if ((ev & (events | POLLERR | POLLHUP)) !== 0) {
+          sk.readerWaiting = false;
+          resolve(ev);
+        } else {
           if ((events & POLLIN) !== 0) sk.readerWaiting = true;
           const w = this.waiters.get(sk);
           if (w === undefined) this.waiters.set(sk, [check]);
