@@ -68,7 +68,7 @@ writeFileSync(
 export default defineConfig({
   entry: ['src/index.ts', 'src/testing/index.ts'],
   format: ['esm', 'cjs'],
-  dts: { compilerOptions: { customConditions: [] } },
+  dts: true,
   clean: true,
   sourcemap: true,
   target: 'node20',

@@ -3,7 +3,7 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: ['src/index.ts', 'src/testing/index.ts'],
   format: ['esm', 'cjs'],
-  dts: { compilerOptions: { customConditions: [] } },
+  dts: true,
   clean: true,
   sourcemap: true,
   target: 'node20',
