@@ -63,19 +63,7 @@ writeFileSync(
 );
 writeFileSync(
   join(dir, 'tsup.config.ts'),
-  `import { defineConfig } from 'tsup';
-
-export default defineConfig({
-  entry: ['src/index.ts', 'src/testing/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-  splitting: true,
-  external: [/^@netlayers\\//, 'fast-check'],
-});
-`,
+  `import { libraryConfig } from '../../tsup.shared.js';\n\nexport default libraryConfig;\n`,
 );
 writeFileSync(
   join(dir, 'vitest.config.ts'),
