@@ -21,6 +21,7 @@ export { arpRcv, arpSend, arpSendRequest, arpSendGratuitous } from './arp.js';
 export { ipRcv, ipRcvFinish, ipLocalDeliver, ipLocalDeliverFinish, ipForward, ipForwardFinish } from './input.js';
 export { ipQueueXmit, ipLocalOut, ipOutput, ipFinishOutput, ipFinishOutput2, type XmitOptions, type XmitStatus, type PmtuDisc } from './output.js';
 export { ipFragment } from './fragment.js';
+export { ipDefrag } from './ip-defrag.js';
 export { icmpRcv, icmpSend, icmpSendEcho, ICMP_ERROR_MAX } from './icmp.js';
 export { UdpTable, UdpSocket, UdpError, type UdpDatagram, type UdpSocketOptions } from './udp.js';
 export { IpIdents } from './ident.js';
