@@ -23,7 +23,7 @@ import { LL_MAX_HEADER } from './device.js';
 import { icmpSend } from './icmp.js';
 import type { XmitStatus } from './output.js';
 import type { DstEntry } from './route.js';
-import { skbShareRange } from './skb-util.js';
+import { cloneRange, skbShareRange } from './skb-util.js';
 import type { Stack } from './stack.js';
 import { readU16, writeU16 } from './wire/addr.js';
 import { checksum16, sum16 } from './wire/checksum.js';
@@ -83,11 +83,8 @@ export function ipFragment(stack: Stack, skb: SkBuff, dst: DstEntry, output: (fr
       // Opt-in copy policy (Linux's slow path): small linear payloads are copied.
       skb.copyBits(ihl + off, b, len, o + ihl);
     } else if (linear) {
-      // Linear original: one clone narrowed to the range.
-      const c = skb.clone();
-      c.pullUnchecked(ihl + off);
-      c.trim(len);
-      frag.appendFragList(c);
+      // Linear original: one clone narrowed to the range (charged for `len` bytes).
+      frag.appendFragList(cloneRange(skb, ihl + off, len));
     } else for (const c of skbShareRange(skb, ihl + off, len)) frag.appendFragList(c);
     frag.protocol = 0x0800;
     frag.priority = skb.priority;

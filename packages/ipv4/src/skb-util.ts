@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { allocSkb, type SkBuff } from '@netlayers/skbuff';
+import { allocSkb, SKB_TRUESIZE, type SkBuff } from '@netlayers/skbuff';
 import { Ipv4Packet } from './wire/ipv4.js';
 
 /**
@@ -16,10 +16,29 @@ export function ipHdr(skb: SkBuff): Ipv4Packet {
 }
 
 /**
+ * A clone of `skb` narrowed to the linear bytes `[off, off+len)` (`off + len ≤
+ * headlen`), charged only for what it exposes: `truesize = SKB_TRUESIZE(len)`.
+ *
+ * A plain clone inherits the whole original's `truesize` (`skb_clone`), which
+ * is right for one extra reference but not for the many narrow clones that
+ * share one datagram here: a 64 KiB datagram cut for a 1500-byte MTU would be
+ * charged 45 times over (≈3 MB), tripping the reassembly memory limit
+ * (`ipfrag_high_thresh`) and socket receive buffers with phantom memory.
+ */
+export function cloneRange(skb: SkBuff, off: number, len: number): SkBuff {
+  const c = skb.clone();
+  c.pull(off);
+  c.trim(len);
+  c.truesize = SKB_TRUESIZE(len);
+  return c;
+}
+
+/**
  * Skbs that together hold bytes `[off, off+len)` of `skb` without copying
  * payload (Linux `ip_fragment`'s fast path idea, generalised): the linear part is
  * a clone pulled/trimmed to the range; page fragments are shared by taking page
- * references; fragList children recurse. Append the results to a header skb with
+ * references; fragList children recurse. Each part is charged only for the bytes it
+ * holds (see {@link cloneRange}). Append the results to a header skb with
  * `appendFragList`.
  */
 export function skbShareRange(skb: SkBuff, off: number, len: number, out: SkBuff[] = []): SkBuff[] {
@@ -30,10 +49,7 @@ export function skbShareRange(skb: SkBuff, off: number, len: number, out: SkBuff
   let left = len;
   if (want < hl) {
     const n = Math.min(left, hl - want);
-    const c = skb.clone();
-    c.pull(want);
-    c.trim(n);
-    out.push(c);
+    out.push(cloneRange(skb, want, n));
     left -= n;
     want += n;
   }
