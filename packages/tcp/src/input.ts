@@ -619,7 +619,8 @@ function tcpOfoQueue(sk: TcpSock): void {
     }
     const n = (sk.rcvNxt - seq) >>> 0;
     if (n > 0) {
-      if (n > s.headlen) {
+      // pskb_pull: the overlap may lie in frags (reassembled or GRO'd skbs)
+      if (!s.mayPull(n)) {
         s.free();
         continue;
       }
@@ -711,7 +712,8 @@ function tcpDataQueue(sk: TcpSock, skb: SkBuff): boolean {
   }
   if (seqLt(seq, sk.rcvNxt)) {
     const n = (sk.rcvNxt - seq) >>> 0;
-    if (n > skb.headlen) {
+    // pskb_pull: the overlap may lie in frags (reassembled or GRO'd skbs)
+    if (!skb.mayPull(n)) {
       tcpSendAck(sk);
       return false;
     }
