@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { Worker } from 'node:worker_threads';
 import { skbStats } from '@netlayers/skbuff';
 import { createSharedLink, SharedRingDevice } from './shared-device.js';
 import { Softnet } from './napi.js';
@@ -7,27 +6,13 @@ import { ETH_P } from './ether.js';
 import { NetdevTx } from './netdevice.js';
 import { buildTcpFrame, skbFromBytes, skbToBytes, tcpFrameChecksumsOk } from './testing/frames.js';
 import { IpSummed } from '@netlayers/skbuff';
+import { runWorker as runWorkerBounded } from '../test/run-worker.js';
 
 const workerUrl = new URL('../test/pair-worker.mjs', import.meta.url);
 
 type Msg = Record<string, unknown> & { role: string };
 function runWorker(data: Record<string, unknown>): Promise<Msg> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(workerUrl, { workerData: data, execArgv: ['--conditions=@netlayers/source'] });
-    const timer = setTimeout(() => {
-      void w.terminate();
-      reject(new Error('worker timed out'));
-    }, 60_000);
-    w.once('message', (m: Msg) => {
-      clearTimeout(timer);
-      void w.terminate();
-      resolve(m);
-    });
-    w.once('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
+  return runWorkerBounded<Msg>(workerUrl, { workerData: data, execArgv: ['--conditions=@netlayers/source'] }, 60_000);
 }
 
 describe('SharedRingDevice (one thread, two ends)', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Worker } from 'node:worker_threads';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SharedRing } from './shared-ring.js';
 import { isNetdevError } from './errors.js';
+import { runWorker as runWorkerBounded } from '../test/run-worker.js';
 
 const workerUrl = new URL('../test/shared-ring-worker.mjs', import.meta.url);
 const modulePath = pathToFileURL(fileURLToPath(new URL('./shared-ring.ts', import.meta.url))).href;
@@ -17,22 +17,7 @@ interface WorkerResult {
 }
 
 function runWorker(data: Record<string, unknown>): Promise<WorkerResult> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(workerUrl, { workerData: { modulePath, ...data } });
-    const timer = setTimeout(() => {
-      void w.terminate();
-      reject(new Error('worker timed out'));
-    }, 30_000);
-    w.once('message', (m: WorkerResult) => {
-      clearTimeout(timer);
-      void w.terminate();
-      resolve(m);
-    });
-    w.once('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
+  return runWorkerBounded<WorkerResult>(workerUrl, { workerData: { modulePath, ...data } }, 30_000);
 }
 
 function frame(i: number, len: number): Uint8Array {
