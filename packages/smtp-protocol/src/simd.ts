@@ -51,14 +51,18 @@ function splat(b: number): number[] {
   return [SIMD, V128_CONST, ...new Array<number>(16).fill(b)];
 }
 
-/** bitmask(v1 == b) | bitmask(v2 == b) << 16 */
-function mask32(b: number): number[] {
-  const k = b === 0x0d ? VCR : VLF;
+/** bitmask(local v1 == local k) | bitmask(local v2 == local k) << 16: 32 octets → 32-bit mask */
+function eqMask32(v1: number, v2: number, k: number): number[] {
   return [
-    LGET, V1, LGET, k, SIMD, I8X16_EQ, SIMD, I8X16_BITMASK,
-    LGET, V2, LGET, k, SIMD, I8X16_EQ, SIMD, I8X16_BITMASK, I32_CONST, 16, I32_SHL,
+    LGET, v1, LGET, k, SIMD, I8X16_EQ, SIMD, I8X16_BITMASK,
+    LGET, v2, LGET, k, SIMD, I8X16_EQ, SIMD, I8X16_BITMASK, I32_CONST, 16, I32_SHL,
     I32_OR,
   ];
+}
+
+/** {@link eqMask32} of scan()'s two vectors against CR (0x0d) or LF. */
+function mask32(b: number): number[] {
+  return eqMask32(V1, V2, b === 0x0d ? VCR : VLF);
 }
 
 function body(): number[] {
@@ -121,11 +125,7 @@ const SELECT = 0x1b, I32_GT_U = 0x4b;
 // fast(): locals in=0 len=1 out=2; i=3 end32=4 m=5 cr=6 o=7 end=8 pairs=9 ccr=10 mc=11 md=12 e=13 lf=14 clf=15 run=16 maxrun=17 b=18; v1=19 v2=20 vcr=21 vlf=22 vdot=23
 const F_MD = 12, F_E = 13, F_LF = 14, F_CLF = 15, F_RUN = 16, F_MAXRUN = 17, F_B = 18, F_V1 = 19, F_V2 = 20, F_VCR = 21, F_VLF = 22, F_VDOT = 23;
 function fmask(k: number): number[] {
-  return [
-    LGET, F_V1, LGET, k, SIMD, I8X16_EQ, SIMD, I8X16_BITMASK,
-    LGET, F_V2, LGET, k, SIMD, I8X16_EQ, SIMD, I8X16_BITMASK, I32_CONST, 16, I32_SHL,
-    I32_OR,
-  ];
+  return eqMask32(F_V1, F_V2, k);
 }
 function fastBody(): number[] {
   return [
