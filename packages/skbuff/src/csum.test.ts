@@ -194,6 +194,22 @@ describe('skb checksums', () => {
     expect(skbStats().live).toBe(live0);
   });
 
+  it('skbChecksumHelp stores a computed 0 as 0xffff (CSUM_MANGLED_0) and rejects out-of-range offsets', () => {
+    const skb = allocSkb(64);
+    skb.reserve(16);
+    skb.putData(Uint8Array.of(0x00, 0x00, 0xff, 0xff)); // field, then data summing to 0xffff
+    skb.ipSummed = IpSummed.PARTIAL;
+    skb.csumStart = skb.data;
+    skb.csumOffset = 0;
+    skbChecksumHelp(skb);
+    expect([skb.buf[skb.data], skb.buf[skb.data + 1]]).toEqual([0xff, 0xff]);
+    expect(skb.ipSummed).toBe(IpSummed.NONE);
+    skb.ipSummed = IpSummed.PARTIAL;
+    skb.csumOffset = 3; // field would end past the packet
+    expect(() => skbChecksumHelp(skb)).toThrowError(expect.objectContaining({ code: 'SKB_RANGE' }));
+    skb.free();
+  });
+
   it('skbChecksumHelp resolves CHECKSUM_PARTIAL; skbChecksumComplete verifies', () => {
     const saddr = 0xc0a80001;
     const daddr = 0xc0a80002;

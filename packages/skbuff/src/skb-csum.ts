@@ -46,9 +46,10 @@ export function skbChecksumHelp(skb: SkBuff): void {
   if (start < 0 || field + 2 > skb.len) skbThrow('SKB_RANGE', `csumStart/csumOffset outside the packet`);
   skb.ensureWritable(field + 2);
   const s = skb.csumStart - skb.data; // ensureWritable may have moved buffers
-  const v = csumFold(skbChecksum(skb, s, skb.len - s, 0));
+  // `csum_fold(csum) ?: CSUM_MANGLED_0`: a computed 0 goes out as 0xffff (for UDP 0
+  // would mean "no checksum"; TCP and ICMP accept either form).
+  const v = csumFold(skbChecksum(skb, s, skb.len - s, 0)) || 0xffff;
   const at = skb.data + s + skb.csumOffset;
-  // A computed 0 is sent as 0xffff for UDP; TCP accepts either. Linux stores the fold as is.
   skb.buf[at] = v >>> 8;
   skb.buf[at + 1] = v & 0xff;
   skb.ipSummed = IpSummed.NONE;
