@@ -15,7 +15,8 @@
  * A crash before step 5 completes may leave any subset of these files; the
  * relay had not answered 250 yet, and recovery deletes every one of them that
  * is not a complete pair. Any failure (ENOSPC from a write or an fsync, EIO)
- * unlinks everything this writer created and rejects with a `QueueError`.
+ * unlinks everything this writer created — at once, even before the caller
+ * aborts — and rejects with a `QueueError`.
  * @module
  */
 import { join } from 'node:path';
@@ -94,7 +95,9 @@ export class SpoolWriter implements StoreWriter {
         if (this.fill === SPOOL_STAGE_BYTES) await this.flush();
       }
     } catch (err) {
-      throw (this.error = toQueueError(err, `spool write ${this.id}`));
+      this.error = toQueueError(err, `spool write ${this.id}`);
+      await this.discard(false); // nothing left behind even if the caller never aborts
+      throw this.error;
     }
   }
 
@@ -152,8 +155,13 @@ export class SpoolWriter implements StoreWriter {
     await this.cleanup(false);
   }
 
-  /** Removes every file this writer may have created (JSON first: it is the commit point). */
   private async cleanup(renamed: boolean): Promise<void> {
+    await this.discard(renamed);
+    this.finish();
+  }
+
+  /** Removes every file this writer may have created (JSON first: it is the commit point). */
+  private async discard(renamed: boolean): Promise<void> {
     const { fs, fsync } = this.ctx;
     if (this.fh !== undefined) {
       await this.fh.close().catch(() => undefined);
@@ -166,7 +174,6 @@ export class SpoolWriter implements StoreWriter {
     }
     await unlinkQuiet(fs, this.tmpJson);
     await unlinkQuiet(fs, this.tmpMsg);
-    this.finish();
   }
 
   private finish(bodyLength?: number): void {
