@@ -15,3 +15,11 @@ export type {
   TransportKind,
   OutboundTls,
 } from './options.js';
+export { createRelay, type Relay } from './relay.js';
+export { RelayError, type RelayErrorCode } from './errors.js';
+export { RelayPolicy, DEFAULT_MYNETWORKS } from './policy.js';
+export { Router } from './routes.js';
+export { parseHostPort, parseCidr, cidrContains, type Endpoint } from './addr.js';
+export { HopCounter, formatReceived, type ReceivedInfo } from './trace.js';
+export { skbSlice, type SliceOptions } from './zerocopy/slice.js';
+export { SkbConn, type SkbConnOptions } from './zerocopy/skb-conn.js';

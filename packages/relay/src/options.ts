@@ -98,6 +98,8 @@ export interface RelayOptions {
   logger?: RelayLogger | false;
   /** Timer service (virtual in tests). Default the real clock. */
   timers?: TimerService;
+  /** Memory bound on message bodies held in memory (`accept: 'memory'`, zero-copy bodies awaiting delivery); beyond it new mail gets 452 4.3.1. Default 512 MiB. */
+  maxHeldBytes?: number;
   /** fsync spool files and directories (default true; false only for benchmarks on tmpfs). */
   fsync?: boolean;
 }
@@ -121,6 +123,8 @@ export interface RelayStats {
   /** Octets of message content received / forwarded. */
   bytesReceived: number;
   bytesForwarded: number;
-  /** Payload octets copied by skbuff while relaying (zerocopy: only headers). */
+  /** Octets copied by skbuff since the relay was created (process-wide `skbStats().bytesCopied` delta). */
   bytesCopied: number;
+  /** Of those, octets of the relay's own `Received:` headers (the one copy zero-copy forwarding makes). */
+  headerBytesCopied: number;
 }

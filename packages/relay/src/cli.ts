@@ -1,0 +1,51 @@
+/**
+ * `netlayers-relay`: the relay as a command (commander for the arguments,
+ * pino for one JSON log line per event). SIGTERM/SIGINT stop it gracefully:
+ * 421 to sessions, in-flight transactions finish, the spool stays consistent.
+ * @module
+ */
+import { parseArgs } from './cli-args.js';
+import { defaultLogger } from './log.js';
+import { createRelay } from './relay.js';
+
+async function main(): Promise<void> {
+  let opts: ReturnType<typeof parseArgs>;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    const code = (e as { exitCode?: number }).exitCode;
+    if (code === 0) process.exit(0); // --help, --version
+    if ((e as { code?: string }).code?.startsWith('commander.') !== true) process.stderr.write(`netlayers-relay: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  if (opts.transport === 'netlayers') {
+    process.stderr.write('netlayers-relay: --transport netlayers needs a network device for our stack (the TAP package, @netlayers/netdev-tap, does not exist yet); use createRelay({ transport: "netlayers", stack }) from code\n');
+    process.exit(2);
+  }
+  const { logLevel, ...relayOpts } = opts;
+  const logger = defaultLogger(logLevel);
+  const relay = createRelay({ ...relayOpts, logger });
+  try {
+    await relay.listen();
+  } catch (e) {
+    logger.error({ err: (e as Error).message, code: (e as { code?: string }).code }, 'cannot start');
+    process.exit(1);
+  }
+  let stopping = false;
+  const stop = (sig: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal: sig }, 'stopping');
+    relay.close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        logger.error({ err: String(e) }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+void main();

@@ -1,0 +1,222 @@
+/**
+ * The relay's SMTP server hooks: relay access control at RCPT (554 5.7.1 for
+ * anyone outside `mynetworks` writing to a domain outside `relayDomains`),
+ * and the acceptance of a message body according to the policy:
+ *
+ * - `spool`: the content (with our `Received:` line) is written to the spool
+ *   and committed (fsync, rename, fsync of the directory) **before** the 250;
+ *   a storage failure answers 452 4.3.1 and leaves nothing behind.
+ * - `memory`: the content is kept in memory (the thesis's relay; lost on a
+ *   crash), bounded by `maxHeldBytes` (452 4.3.1 beyond).
+ * - `proxy`: nothing is stored; the body goes to the next hop before we
+ *   answer, and the sender gets the next hop's reply.
+ *
+ * In `zerocopy` forwarding the body is taken over as the received skbs
+ * (`IncomingMessage.takeRaw()`), sliced to the exact body range without a
+ * copy; in `copy` forwarding the unstuffed content views are kept (memory) or
+ * written (spool). Loop detection counts `Received:` fields in the header
+ * section (more than `hopCountLimit` → 554 5.4.6).
+ *
+ * @module
+ */
+import {
+  reject,
+  SmtpError,
+  type IncomingMessage,
+  type ServerHooks,
+  type ServerSession,
+  type SmtpResponse,
+} from '@netlayers/smtp-protocol';
+import type { SkBuff } from '@netlayers/skbuff';
+import type { RelayContext } from '../context.js';
+import type { QueueManager } from '../queue/manager.js';
+import { QueueError, type MessageStore, type QueuedMessage, type StoreWriter } from '../queue/types.js';
+import { formatReceived, HopCounter } from '../trace.js';
+import { HeldBody } from '../zerocopy/held-body.js';
+import { SkbOwner } from '../zerocopy/skb-owner.js';
+import { skbSlice } from '../zerocopy/slice.js';
+import type { ProxyForwarder } from './proxy.js';
+
+const enc = new TextEncoder();
+
+/** What the hooks need besides the shared context. */
+export interface HookDeps {
+  ctx: RelayContext;
+  store: MessageStore;
+  queue: QueueManager;
+  proxy: ProxyForwarder | undefined;
+  /** Per-client connection counts (limits). */
+  perClient: Map<string, number>;
+}
+
+function storageReply(e: unknown): SmtpResponse {
+  if (e instanceof QueueError && (e.code === 'ENOSPC' || e.code === 'QUEUE_FULL')) return reject(452, '4.3.1', 'Insufficient system storage');
+  return reject(451, '4.3.0', 'Local error in processing');
+}
+
+/** Builds the server hooks of one relay. */
+export function relayHooks(d: HookDeps): ServerHooks {
+  const { ctx } = d;
+  const o = ctx.o;
+  return {
+    onRcptTo(address: string, _params, session: ServerSession) {
+      if (!ctx.policy.mayRelay(session.remote.address, address)) {
+        return reject(554, '5.7.1', `<${address}>: Relay access denied`);
+      }
+      if (d.proxy !== undefined) {
+        const env = session.envelope;
+        const first = env?.to[0];
+        if (first !== undefined && ctx.router.key(first.address) !== ctx.router.key(address)) {
+          return reject(451, '4.5.3', 'Recipients for another next hop: send them in a separate transaction');
+        }
+      }
+      return undefined;
+    },
+    async onData(message: IncomingMessage, session: ServerSession) {
+      const res = await acceptBody(d, message, session);
+      if (res.code >= 400) ctx.counters.rejected++;
+      return res;
+    },
+  };
+}
+
+interface Taken {
+  /** Our Received: line. */
+  header: Uint8Array;
+  /** Content views (copy) — unstuffed, header not included. */
+  views: Uint8Array[];
+  /** Zero-copy body. */
+  held: HeldBody | undefined;
+  /** Content octets incl. header (RFC 1870 count). */
+  size: number;
+  hops: number;
+}
+
+async function takeBody(d: HookDeps, message: IncomingMessage, session: ServerSession, id: string): Promise<Taken> {
+  const o = d.ctx.o;
+  const to = message.envelope.to;
+  const header = enc.encode(
+    formatReceived({
+      helo: session.clientName ?? 'unknown',
+      address: session.remote.address,
+      by: o.hostname,
+      with: (session.esmtp ? 'ESMTP' : 'SMTP') + (session.secure ? 'S' : ''),
+      id,
+      for: to.length === 1 ? to[0]!.address : undefined,
+      date: new Date(),
+    }),
+  );
+  const hop = new HopCounter();
+  if (o.forward === 'zerocopy') {
+    const stack = o.stack!;
+    const skbs: SkBuff[] = [];
+    let wire = 0;
+    try {
+      for await (const seg of message.takeRaw()) {
+        try {
+          if (!hop.done) hop.push(seg.bytes);
+          wire += seg.bytes.length;
+          const owner = seg.owner;
+          const off = owner instanceof SkbOwner ? owner.locate(seg.bytes) : -1;
+          if (off < 0) throw new SmtpError('ERR_SMTP_ABORTED', 'zero-copy body segment without its skb');
+          skbSlice(owner!.skb, off, seg.bytes.length, { pool: stack.pool, headroom: stack.maxTcpHeader }, skbs);
+        } finally {
+          seg.owner?.release();
+        }
+      }
+    } catch (e) {
+      for (const s of skbs) s.free();
+      throw e;
+    }
+    const hdr = HeldBody.headerSkb(header, stack.maxTcpHeader, stack.pool);
+    d.ctx.counters.headerBytesCopied += header.length;
+    const kind = message.transfer === 'BDAT' ? 'binary' : 'dot-stuffed';
+    const size = header.length + (message.size ?? wire);
+    return { header, views: [], held: new HeldBody(kind, hdr, skbs, size), size, hops: hop.count };
+  }
+  const views: Uint8Array[] = [];
+  let size = header.length;
+  for await (const chunk of message) {
+    if (!hop.done) hop.push(chunk);
+    views.push(chunk);
+    size += chunk.length;
+  }
+  return { header, views, held: undefined, size, hops: hop.count };
+}
+
+async function acceptBody(d: HookDeps, message: IncomingMessage, session: ServerSession): Promise<SmtpResponse> {
+  const { ctx, store } = d;
+  const o = ctx.o;
+  const env = message.envelope;
+  let writer: StoreWriter | undefined;
+  let taken: Taken | undefined;
+  try {
+    if (o.accept !== 'proxy') writer = store.begin();
+    taken = await takeBody(d, message, session, writer?.id ?? 'proxy');
+    ctx.counters.bytesReceived += taken.size;
+    if (taken.hops > o.hopCountLimit) {
+      throw Object.assign(new Error('loop'), { reply: reject(554, '5.4.6', `Too many hops (${taken.hops} Received: headers): mail loop`) });
+    }
+    if (taken.held !== undefined && ctx.heldBytes + taken.held.truesize > o.maxHeldBytes && o.accept !== 'spool') {
+      throw new QueueError('QUEUE_FULL', `held bodies would exceed maxHeldBytes ${o.maxHeldBytes}`);
+    }
+    if (d.proxy !== undefined) {
+      const r = await d.proxy.forward(env, taken.header, taken.views, taken.held, session);
+      taken.held?.free();
+      if (r.code < 300) ctx.counters.received++;
+      return r;
+    }
+    const w = writer!;
+    if (o.accept === 'spool' || taken.held === undefined) {
+      await w.write(taken.header);
+      if (taken.held !== undefined) {
+        let first = true;
+        for (const v of taken.held.contentViews()) {
+          if (first) {
+            first = false; // the header, written above
+            continue;
+          }
+          await w.write(v);
+        }
+      } else {
+        for (const v of taken.views) await w.write(v);
+      }
+    }
+    const meta: Omit<QueuedMessage, 'id' | 'attempts' | 'nextAttempt'> = {
+      from: env.from,
+      recipients: env.to.map((r) => {
+        const notify = r.params['NOTIFY'];
+        const orcpt = r.params['ORCPT'];
+        return {
+          address: r.address,
+          status: 'pending' as const,
+          ...(typeof notify === 'string' ? { notify: notify.split(',') } : {}),
+          ...(typeof orcpt === 'string' ? { orcpt } : {}),
+        };
+      }),
+      size: taken.size,
+      arrival: Date.now(),
+      ...(env.envid !== undefined ? { envid: env.envid } : {}),
+      ...(env.ret !== undefined ? { ret: env.ret } : {}),
+      client: `${session.clientName ?? 'unknown'}[${session.remote.address ?? 'unknown'}]`,
+    };
+    const msg = await w.commit(meta);
+    writer = undefined;
+    if (taken.held !== undefined) {
+      ctx.held.set(msg.id, taken.held);
+      ctx.heldBytes += taken.held.truesize;
+      taken.held = undefined;
+    }
+    ctx.counters.received++;
+    d.queue.enqueue(msg);
+    return { code: 250, enhanced: '2.0.0', message: `Ok: queued as ${msg.id}` };
+  } catch (e) {
+    taken?.held?.free();
+    if (writer !== undefined) await writer.abort().catch(() => undefined);
+    const rep = (e as { reply?: SmtpResponse }).reply;
+    if (rep !== undefined && typeof rep.code === 'number' && !(e instanceof SmtpError)) return rep;
+    if (e instanceof SmtpError) throw e; // the session answers size / syntax / connection errors itself
+    ctx.o.logger.error({ err: String(e), code: (e as { code?: string }).code }, 'message not accepted');
+    return storageReply(e);
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * What both inbound transports provide to the relay.
+ * @module
+ */
+import type { ServerSession } from '@netlayers/smtp-protocol';
+import type { Endpoint } from '../addr.js';
+
+export interface InboundListener {
+  listen(): Promise<Endpoint>;
+  /** Stops accepting; sends 421 to every session; resolves when all are closed (or after `graceMs`, aborting the rest). */
+  close(graceMs: number): Promise<void>;
+  readonly sessions: ReadonlySet<ServerSession>;
+}

@@ -1,0 +1,69 @@
+/**
+ * Before-queue (proxy) acceptance, like Postfix's `smtpd_proxy_filter` or
+ * Haraka's `smtp_proxy`: nothing is stored. The message goes to the next hop
+ * while the sender waits, and the sender's final reply is the next hop's
+ * reply to the same content — so nothing is lost whatever fails: a failure
+ * to reach the next hop is a 451 4.4.1 the sender retries.
+ *
+ * All recipients of a transaction must share one next hop (the RCPT hook
+ * answers 451 4.5.3 otherwise). When the next hop accepts some recipients and
+ * refuses others, the sender gets 250 for the accepted ones' sake and the
+ * refusals are logged — the one case where a proxy cannot mirror per-recipient
+ * replies after DATA (Postfix's proxy has the same limit).
+ * @module
+ */
+import { reject, type Envelope, type ServerSession, type SmtpResponse } from '@netlayers/smtp-protocol';
+import type { RelayContext } from '../context.js';
+import { deliverTo } from '../outbound/deliver.js';
+import type { ConnectionPool } from '../outbound/pool.js';
+import type { QueuedMessage } from '../queue/types.js';
+import type { HeldBody } from '../zerocopy/held-body.js';
+
+let proxySeq = 0;
+
+export class ProxyForwarder {
+  constructor(
+    private readonly ctx: RelayContext,
+    private readonly pool: ConnectionPool,
+  ) {}
+
+  async forward(env: Envelope, header: Uint8Array, views: Uint8Array[], held: HeldBody | undefined, session: ServerSession): Promise<SmtpResponse> {
+    const first = env.to[0];
+    if (first === undefined) return reject(554, '5.5.1', 'No valid recipients');
+    const ep = this.ctx.router.route(first.address);
+    const id = `P${(++proxySeq).toString(16).toUpperCase()}`;
+    const msg: QueuedMessage = {
+      id,
+      from: env.from,
+      recipients: env.to.map((r) => ({ address: r.address, status: 'pending' as const })),
+      size: header.length + views.reduce((a, v) => a + v.length, 0),
+      arrival: Date.now(),
+      attempts: 0,
+      nextAttempt: 0,
+      client: `${session.clientName ?? 'unknown'}[${session.remote.address ?? 'unknown'}]`,
+    };
+    const stored = async function* (): AsyncGenerator<Uint8Array> {
+      yield header;
+      yield* views;
+    };
+    let result;
+    try {
+      result = await deliverTo(this.pool, ep, msg, msg.recipients, held, stored);
+    } catch (e) {
+      this.ctx.o.logger.warn({ queueId: id, relay: `${ep.host}:${ep.port}`, status: 'deferred', reply: String((e as Error).message) }, 'proxy: next hop unreachable');
+      return reject(451, '4.4.1', 'Next hop unreachable, try again later');
+    }
+    const sent = result.recipients.filter((r) => r.outcome === 'sent');
+    for (const r of result.recipients) {
+      this.ctx.o.logger.info({ queueId: id, to: r.address, relay: r.remoteMta, status: r.outcome === 'sent' ? 'sent' : r.outcome === 'failed' ? 'bounced' : 'deferred', reply: r.reply, mode: 'proxy' }, 'proxy delivery');
+    }
+    if (sent.length > 0) {
+      this.ctx.counters.bytesForwarded += msg.size;
+      return { code: 250, enhanced: '2.0.0', message: `Ok: ${sent[0]!.reply}`.slice(0, 400) };
+    }
+    const r0 = result.recipients[0]!;
+    const m = /^(\d{3})(?:[ -](\d\.\d{1,3}\.\d{1,3}))?\s*(.*)$/.exec(r0.reply);
+    const code = m !== null ? Number(m[1]) : 451;
+    return reject(code >= 400 && code < 600 ? code : 451, m?.[2] ?? (code >= 500 ? '5.0.0' : '4.0.0'), m?.[3] ?? r0.reply);
+  }
+}

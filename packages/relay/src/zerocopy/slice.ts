@@ -1,0 +1,70 @@
+/**
+ * Zero-copy slicing of received skbs: `skbSlice(skb, off, len)` returns skbs
+ * whose payload is exactly bytes `[off, off + len)` of `skb`'s payload, sharing
+ * its memory (Linux builds the same thing with `skb_clone` + `pskb_trim` and
+ * `skb_split`/frag references). The linear part becomes a clone trimmed and
+ * pulled in place; paged data becomes a fresh head that references the same
+ * pages (`get_page`) with adjusted offsets; `frag_list` members are sliced
+ * recursively. No payload byte is copied, so `skbStats().bytesCopied` does not
+ * move.
+ *
+ * @module
+ */
+import { allocSkb, MAX_SKB_FRAGS, type SkBuff, type SkbPool } from '@netlayers/skbuff';
+
+/** Options of {@link skbSlice}. */
+export interface SliceOptions {
+  /** Pool for new heads. */
+  pool?: SkbPool;
+  /** Headroom to reserve in heads made for paged data (the sender pushes headers there). */
+  headroom: number;
+}
+
+/**
+ * Appends to `out` skbs covering `[off, off + len)` of `skb`'s payload (from
+ * `skb.data`). The caller keeps its reference to `skb`; the results own theirs.
+ * @returns `out`
+ */
+export function skbSlice(skb: SkBuff, off: number, len: number, opts: SliceOptions, out: SkBuff[] = []): SkBuff[] {
+  if (len <= 0) return out;
+  const end = off + len;
+  const headlen = skb.headlen;
+  let pos = 0;
+  // linear part
+  if (off < headlen) {
+    const c = skb.clone();
+    c.trim(Math.min(end, headlen));
+    if (off > 0) c.pull(off);
+    out.push(c);
+  }
+  pos = headlen;
+  // page frags: one new head references every needed page
+  let paged: SkBuff | null = null;
+  for (const f of skb.frags) {
+    const fs = pos;
+    const fe = pos + f.size;
+    pos = fe;
+    if (fe <= off || fs >= end) continue;
+    const a = Math.max(off, fs);
+    const b = Math.min(end, fe);
+    if (paged === null || paged.nrFrags >= MAX_SKB_FRAGS) {
+      if (paged !== null) out.push(paged);
+      paged = allocSkb(opts.headroom, opts.pool !== undefined ? { pool: opts.pool } : undefined);
+      paged.reserve(opts.headroom);
+    }
+    f.page.get();
+    paged.addFrag(f.page, f.off + (a - fs), b - a);
+  }
+  if (paged !== null) out.push(paged);
+  // frag_list members (GRO / reassembly chains)
+  for (const child of skb.fragList) {
+    const cs = pos;
+    const ce = pos + child.len;
+    pos = ce;
+    if (ce <= off || cs >= end) continue;
+    const a = Math.max(off, cs);
+    const b = Math.min(end, ce);
+    skbSlice(child, a - cs, b - a, opts, out);
+  }
+  return out;
+}
