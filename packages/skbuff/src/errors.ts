@@ -22,7 +22,8 @@
  * - `SKB_QUEUED`     operation needs an skb that is not on an `SkbQueue` (or vice versa)
  * - `SKB_RANGE`      an argument is negative, not an integer, or outside the buffer
  * - `SKB_NO_DATA`    data operation on a head without data (see `allocSkbHead`)
- * - `SKB_NOMEM`      the pool's `maxLiveBytes` limit would be exceeded (`alloc_skb` → NULL)
+ * - `SKB_NOMEM`      the pool's `maxLiveBytes` limit would be exceeded, or the engine
+ *                    cannot allocate a buffer that big (`alloc_skb` → NULL)
  * - `PAGE_FREED`     `Page.get()`/`put()` on a page whose refcount already reached zero
  */
 export type SkbErrorCode =

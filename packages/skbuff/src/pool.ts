@@ -5,10 +5,12 @@
  * Heads (`SkBuff` objects) are kept on a free stack; data buffers live in power of
  * two size classes from 64 B to 128 KiB, each buffer together with its shared-info
  * object, so a steady alloc/free cycle allocates no JavaScript objects at all.
- * Larger requests get an unpooled buffer (counted in the statistics all the same).
+ * Larger requests get an unpooled buffer (counted in the statistics all the same);
+ * one the engine cannot allocate throws `SKB_NOMEM` and counts nothing.
  *
  * @module
  */
+import { CopyCounters, type SkbCopyStats } from './copy-stats.js';
 import { skbThrow } from './errors.js';
 import { SkbSharedInfo } from './shinfo.js';
 import { SkBuff } from './skbuff.js';
@@ -41,8 +43,12 @@ export interface SkbPoolOptions {
   maxLiveBytes?: number;
 }
 
-/** Statistics of one {@link SkbPool}: totals plus heads and data separately. */
-export interface SkbPoolStats extends PoolStats {
+/**
+ * Statistics of one {@link SkbPool}: totals plus heads and data separately, and
+ * the pool's copy meter (`bytesCopied`, `copies`: bytes copied by operations on
+ * skbs of this pool, monotonic — see `copyStatsDelta`).
+ */
+export interface SkbPoolStats extends PoolStats, SkbCopyStats {
   /** `SkBuff` heads. */
   readonly heads: PoolStats;
   /** Data buffers with their shared info. */
@@ -60,6 +66,8 @@ export class SkbPool {
   private readonly dataCounters = new PoolCounters();
   private readonly maxLiveBytes: number;
   private liveBytesCount = 0;
+  /** @internal bytes copied by operations on this pool's skbs (the per-pool copy meter). */
+  readonly _copies: CopyCounters = new CopyCounters();
 
   /** @param opts - cache bounds and the debug recycling switch */
   constructor(opts: SkbPoolOptions = {}) {
@@ -73,11 +81,14 @@ export class SkbPool {
     }
   }
 
-  /** `{ live, allocated, freed, cacheHits }` of this pool, with `heads` and `data`. */
+  /**
+   * `{ live, allocated, freed, cacheHits }` of this pool, with `heads` and `data`,
+   * and its copy meter `{ bytesCopied, copies }`.
+   */
   stats(): SkbPoolStats {
     const heads = this.headCounters.snapshot();
     const data = this.dataCounters.snapshot();
-    return { ...sumStats(heads, data), heads, data };
+    return { ...sumStats(heads, data), heads, data, ...this._copies.snapshot() };
   }
 
   /** Bytes of data buffers currently handed out (size-class bytes). */
@@ -87,16 +98,15 @@ export class SkbPool {
 
   /** @internal get a head with `users = 1`, no data. */
   _allocHead(): SkBuff {
-    this.headCounters.allocated++;
-    globalCounters.heads.allocated++;
     const h = this.heads.pop();
     if (h !== undefined) {
       this.headCounters.cacheHits++;
       globalCounters.heads.cacheHits++;
-      h.users = 1;
-      return h;
     }
-    const n = new SkBuff(this);
+    // Count only once the head exists: a failed `new` must not leave a phantom live head.
+    const n = h ?? new SkBuff(this);
+    this.headCounters.allocated++;
+    globalCounters.heads.allocated++;
     n.users = 1;
     return n;
   }
@@ -117,18 +127,20 @@ export class SkbPool {
     if (this.liveBytesCount + bytes > this.maxLiveBytes) {
       skbThrow('SKB_NOMEM', `pool limit: ${this.liveBytesCount} + ${bytes} > ${this.maxLiveBytes} bytes`);
     }
+    const cached = big ? undefined : this.classes[cls]!.pop();
+    // Allocate before counting: `new Uint8Array` throws for a huge size (above the
+    // engine's limit, or out of memory), and a failed allocation must leave `live`,
+    // `allocated` and `liveBytes` as they were.
+    const sh = cached ?? new SkbSharedInfo(this, newBuffer(bytes), big ? -1 : cls);
     this.liveBytesCount += bytes;
     this.dataCounters.allocated++;
     globalCounters.data.allocated++;
-    if (big) return new SkbSharedInfo(this, new Uint8Array(size), -1);
-    const sh = this.classes[cls]!.pop();
-    if (sh !== undefined) {
+    if (cached !== undefined) {
       this.dataCounters.cacheHits++;
       globalCounters.data.cacheHits++;
-      sh.dataref = 1;
-      return sh;
+      cached.dataref = 1;
     }
-    return new SkbSharedInfo(this, new Uint8Array(SKB_MIN_CLASS << cls), cls);
+    return sh;
   }
 
   /** @internal return a shared info whose pages/children were released. */
@@ -139,6 +151,16 @@ export class SkbPool {
     if (!this.recycle || sh.cls < 0) return;
     const list = this.classes[sh.cls]!;
     if (list.length < this.classMax[sh.cls]!) list.push(sh);
+  }
+}
+
+/** A fresh buffer; an allocation the engine refuses is `SKB_NOMEM` (`alloc_skb` returning NULL). */
+function newBuffer(bytes: number): Uint8Array {
+  try {
+    return new Uint8Array(bytes);
+  } catch (e) {
+    if (e instanceof RangeError) skbThrow('SKB_NOMEM', `cannot allocate a ${bytes}-byte buffer: ${e.message}`);
+    throw e;
   }
 }
 

@@ -49,8 +49,15 @@
  * Doubles represent every u32 (sequence numbers) and millisecond timestamps
  * exactly. For one object-valued item per layer use `cbRef` (cleared likewise).
  *
+ * ## Copy meter
+ * Every method that copies packet bytes (`putData`, `copyBits`, `storeBits`,
+ * `copy`, `pskbCopy`, `expandHead` and the pulls of `mayPull`/`linearize`) adds the
+ * number of bytes it moved to its pool's and the process-wide copy counters — one
+ * add per call, nothing per byte (see `copy-stats.ts`, `skbStats().bytesCopied`).
+ *
  * @module
  */
+import { globalCopies } from './copy-stats.js';
 import { csumBlockAdd, csumPartial, csumSub } from './csum.js';
 import { skbThrow } from './errors.js';
 import { IpSummed } from './ip-summed.js';
@@ -385,12 +392,15 @@ export class SkBuff {
   }
 
   /**
-   * Append a copy of `src` (`skb_put_data`).
+   * Append a copy of `src` (`skb_put_data`). Meter: `src.length` bytes (`putData`).
    * @returns offset into `buf` where the bytes were written
    */
   putData(src: Uint8Array): number {
-    const t = this.putOff(src.length);
+    const n = src.length;
+    const t = this.putOff(n);
     this.buf.set(src, t);
+    this.pool._copies.putData += n;
+    globalCopies.putData += n;
     return t;
   }
 
@@ -610,6 +620,7 @@ export class SkBuff {
   /**
    * Make sure the first `n` bytes are linear (`pskb_may_pull`), pulling them out of
    * frags/fragList into the linear area (growing it, and unsharing it, if needed).
+   * Meter: the `n - headlen` bytes pulled (`pull`), plus any reallocation (`expandHead`).
    * @returns false if the packet has fewer than `n` bytes (nothing changes)
    */
   mayPull(n: number): boolean {
@@ -618,18 +629,24 @@ export class SkBuff {
     const headlen = this.tail - this.data;
     if (n <= headlen) return true;
     if (n > this.len) return false;
-    this.pullTail(n - headlen, SKB_PULL_SLACK);
+    this.pullTail(n - headlen, SKB_PULL_SLACK, false);
     return true;
   }
 
-  /** Move all paged data into the linear area (`skb_linearize`). */
+  /**
+   * Move all paged data into the linear area (`skb_linearize`).
+   * Meter: the `dataLen` bytes pulled (`linearize`), plus any reallocation (`expandHead`).
+   */
   linearize(): void {
     this.need();
-    if (this.dataLen !== 0) this.pullTail(this.dataLen, 0);
+    if (this.dataLen !== 0) this.pullTail(this.dataLen, 0, true);
   }
 
-  /** `__pskb_pull_tail`: move `delta` bytes from the paged part to the linear tail. */
-  private pullTail(delta: number, slack: number): void {
+  /**
+   * `__pskb_pull_tail`: move `delta` bytes from the paged part to the linear tail,
+   * metered as `linearize` (`lin`) or `pull` bytes.
+   */
+  private pullTail(delta: number, slack: number, lin: boolean): void {
     const eat = this.tail + delta - this.end;
     if (eat > 0 || this._sh!.dataref !== 1) this.expandHead(0, eat > 0 ? eat + slack : 0);
     const sh = this._sh!;
@@ -649,6 +666,13 @@ export class SkBuff {
       }
     }
     this.copyOut(this.tail - this.data, this.buf, delta, this.tail);
+    if (lin) {
+      this.pool._copies.linearize += delta;
+      globalCopies.linearize += delta;
+    } else {
+      this.pool._copies.pull += delta;
+      globalCopies.pull += delta;
+    }
     let left = delta;
     let i = 0;
     while (i < frags.length && frags[i]!.size <= left) {
@@ -704,7 +728,7 @@ export class SkBuff {
 
   /**
    * Copy `len` packet bytes starting at `offset` into `dst` at `dstOff`, across
-   * linear data, frags and fragList (`skb_copy_bits`).
+   * linear data, frags and fragList (`skb_copy_bits`). Meter: `len` bytes (`copyBits`).
    * @throws SkbError `SKB_RANGE` if the ranges are out of bounds
    */
   copyBits(offset: number, dst: Uint8Array, len: number, dstOff = 0): void {
@@ -713,6 +737,8 @@ export class SkBuff {
       skbThrow('SKB_RANGE', `copyBits(${offset}, len ${len}) of a ${this.len}-byte skb into ${dst.length} bytes at ${dstOff}`);
     }
     this.copyOut(offset, dst, len, dstOff);
+    this.pool._copies.copyBits += len;
+    globalCopies.copyBits += len;
   }
 
   /** copyBits without argument checks or closures (the hot path of readers). */
@@ -765,6 +791,7 @@ export class SkBuff {
    * Write `src` into the packet at `offset` (`skb_store_bits`), across frags.
    * Stricter than Linux: refuses (before writing anything) if the data, a touched
    * frag's page (refcount > 1) or a touched fragList skb is shared.
+   * Meter: `src.length` bytes (`storeBits`).
    * @throws SkbError `SKB_SHARED` if the data is shared, `SKB_RANGE` out of bounds
    */
   storeBits(offset: number, src: Uint8Array): void {
@@ -772,6 +799,8 @@ export class SkBuff {
     const len = src.length;
     if (badInt(offset) || offset + len > this.len) skbThrow('SKB_RANGE', `storeBits(${offset}, len ${len}) of ${this.len}`);
     if (sh.dataref !== 1 || !this.privateRange(offset, len)) skbThrow('SKB_SHARED', 'storeBits into shared data');
+    this.pool._copies.storeBits += len;
+    globalCopies.storeBits += len;
     let p = 0;
     this.walk(offset, len, (b, s, e) => {
       b.set(src.subarray(p, p + e - s), s);
@@ -915,7 +944,7 @@ export class SkBuff {
 
   /**
    * Full private, linear copy (`skb_copy`): headroom and all data copied into a
-   * new buffer of `(end - head) + dataLen` bytes.
+   * new buffer of `(end - head) + dataLen` bytes. Meter: headroom + `len` bytes (`copy`).
    */
   copy(): SkBuff {
     this.need();
@@ -923,7 +952,9 @@ export class SkBuff {
     const n = allocSkb(this.end - this.head + this.dataLen, { pool: this.pool });
     n.buf.set(this.buf.subarray(this.head, this.data), 0);
     n.data = headroom;
-    this.copyBits(0, n.buf, this.len, headroom);
+    this.copyOut(0, n.buf, this.len, headroom);
+    this.pool._copies.copy += headroom + this.len;
+    globalCopies.copy += headroom + this.len;
     n.tail = headroom + this.len;
     n.len = this.len;
     this.copyHeader(n, headroom - this.data);
@@ -935,13 +966,17 @@ export class SkBuff {
 
   /**
    * Copy the linear part, share the paged part (`pskb_copy`): frags take page
-   * references, fragList skbs take `users` references.
+   * references, fragList skbs take `users` references. Meter: headroom + headlen
+   * bytes (`pskbCopy`).
    */
   pskbCopy(): SkBuff {
     const sh = this.need();
     const n = allocSkb(this.end - this.head, { pool: this.pool });
     const ns = n._sh!;
+    const moved = this.tail - this.head;
     n.buf.set(this.buf.subarray(this.head, this.tail), 0);
+    this.pool._copies.pskbCopy += moved;
+    globalCopies.pskbCopy += moved;
     n.data = this.data - this.head;
     n.tail = this.tail - this.head;
     for (const f of sh.frags) ns.pushFrag(f.page.get(), f.off, f.size);
@@ -961,6 +996,8 @@ export class SkBuff {
    * of tailroom (`pskb_expand_head`). The new data is private: frags take page
    * references (or move, if this was the only reference), the skb is no longer
    * `cloned`. Header marks and `csumStart` move with the data.
+   * Meter: headroom + headlen bytes moved (`expandHead`), also when called by
+   * `cow`, `cowHead`, `ensureWritable`, `trim`, `mayPull` or `linearize`.
    */
   expandHead(nhead: number, ntail: number): void {
     const old = this.need();
@@ -969,6 +1006,9 @@ export class SkBuff {
     const size = osize + nhead + ntail;
     const ns = this.pool._allocData(size);
     ns.buf.set(this.buf.subarray(this.head, this.tail), nhead);
+    const moved = this.tail - this.head;
+    this.pool._copies.expandHead += moved;
+    globalCopies.expandHead += moved;
     const delta = nhead - this.head;
     const exclusive = old.dataref === 1;
     for (const f of old.frags) ns.pushFrag(exclusive ? f.page : f.page.get(), f.off, f.size);

@@ -6,8 +6,12 @@
  * *everything* it allocated — heads, data buffers and pages, from any pool — was
  * returned (`live === 0`).
  *
+ * `skbStats()` also carries the process-wide copy meter (`bytesCopied`, `copies`;
+ * see `copy-stats.ts`).
+ *
  * @module
  */
+import { globalCopies, type SkbCopyStats } from './copy-stats.js';
 
 /** Counters of one kind of object (heads, data buffers or pages). */
 export interface PoolStats {
@@ -62,9 +66,12 @@ export function sumStats(...parts: PoolStats[]): PoolStats {
 
 /**
  * Statistics of skb memory: the totals (heads + data buffers + pages) at the top
- * level, and each kind separately.
+ * level, and each kind separately; and the copy meter: `bytesCopied` (total
+ * payload bytes copied by skbuff operations since the process started) and
+ * `copies` (the same by operation). The copy counters are monotonic: diff two
+ * snapshots (`copyStatsDelta(before, after)`).
  */
-export interface SkbStats extends PoolStats {
+export interface SkbStats extends PoolStats, SkbCopyStats {
   /** `SkBuff` heads (the `struct sk_buff` part). */
   readonly heads: PoolStats;
   /** Linear data buffers (with their shared info). */
@@ -74,14 +81,21 @@ export interface SkbStats extends PoolStats {
 }
 
 /**
- * Process-wide skb memory statistics, summed over every `SkbPool` and `PagePool`.
- * Tests assert `skbStats().live` returns to its starting value (usually 0).
+ * Process-wide skb memory statistics, summed over every `SkbPool` and `PagePool`,
+ * and the process-wide copy meter.
+ * Tests assert `skbStats().live` returns to its starting value (usually 0);
+ * `skbStats().bytesCopied` only grows, so measure a piece of code by subtracting
+ * the value before from the value after.
  *
- * @returns a snapshot `{ live, allocated, freed, cacheHits, heads, data, pages }`
+ * @returns a snapshot `{ live, allocated, freed, cacheHits, heads, data, pages, bytesCopied, copies }`
+ * @example
+ * const before = skbStats();
+ * skb.linearize();
+ * const { bytesCopied, copies } = copyStatsDelta(before, skbStats());
  */
 export function skbStats(): SkbStats {
   const heads = globalCounters.heads.snapshot();
   const data = globalCounters.data.snapshot();
   const pages = globalCounters.pages.snapshot();
-  return { ...sumStats(heads, data, pages), heads, data, pages };
+  return { ...sumStats(heads, data, pages), heads, data, pages, ...globalCopies.snapshot() };
 }
