@@ -6,7 +6,7 @@
 import * as fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { PagePool, SkbError, SkbPool, allocSkb, skbStats, type SkBuff } from './index.js';
-import { arbSkbOps, MODEL_PAGE_SIZE, skbBytes, type SkbOp } from './testing/index.js';
+import { addFragOfBytes, arbSkbOps, MODEL_PAGE_SIZE, skbBytes, type SkbOp } from './testing/index.js';
 
 const SCALE = process.env['NETLAYERS_SLOW'] === '1' ? 10 : 1;
 
@@ -34,18 +34,7 @@ function run(ops: readonly SkbOp[], limit: number): number {
           case 'trim': skb.trim(Math.round(op.frac * skb.len)); break;
           case 'mayPull': skb.mayPull(Math.round(op.frac * skb.len)); break;
           case 'ensureWritable': skb.ensureWritable(Math.round(op.frac * skb.len)); break;
-          case 'addFrag': {
-            const p = pages.alloc();
-            const off = op.off % (MODEL_PAGE_SIZE - op.bytes.length + 1);
-            p.bytes.set(op.bytes, off);
-            try {
-              skb.addFrag(p, off, op.bytes.length);
-            } catch (e) {
-              p.put();
-              throw e;
-            }
-            break;
-          }
+          case 'addFrag': addFragOfBytes(skb, pages, op.bytes, op.off); break;
           case 'appendFragList': {
             const si = op.source % live.length;
             if (si === ti) break;

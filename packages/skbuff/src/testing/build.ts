@@ -62,3 +62,20 @@ export function skbBytes(skb: SkBuff): Uint8Array {
   skb.copyBits(0, out, skb.len);
   return out;
 }
+
+/**
+ * Append `bytes` to `skb` as one frag on a fresh page of `pagePool`, at offset
+ * `off` modulo the room the page leaves (as the model checker's `addFrag` op does).
+ * If `addFrag` throws, the page is released and the error rethrown.
+ */
+export function addFragOfBytes(skb: SkBuff, pagePool: PagePool, bytes: Uint8Array, off: number): void {
+  const page = pagePool.alloc();
+  const at = off % (pagePool.pageSize - bytes.length + 1);
+  page.bytes.set(bytes, at);
+  try {
+    skb.addFrag(page, at, bytes.length);
+  } catch (e) {
+    page.put();
+    throw e;
+  }
+}

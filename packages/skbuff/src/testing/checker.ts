@@ -1,8 +1,9 @@
 /**
  * Apply an operation sequence to real skbs and to the byte-array {@link SkbModel}
  * side by side, checking after every step that contents, geometry, sharing state
- * and error codes agree, and at the end that every head, buffer and page went back
- * to its pool.
+ * and error codes agree, that the operation added to the pool's copy meter exactly
+ * the bytes the model predicts (per kind), and at the end that every head, buffer
+ * and page went back to its pool.
  *
  * @module
  */
@@ -15,9 +16,10 @@ import {
   csumFold,
   skbChecksum,
   type SkBuff,
+  type SkbCopyKinds,
 } from '@netlayers/skbuff';
 import { MODEL_PAGE_SIZE } from './arbitraries.js';
-import { SkbModel } from './model.js';
+import { newModelCopyMeter, SkbModel, type ModelCopyMeter } from './model.js';
 import type { SkbOp } from './ops.js';
 import { naiveChecksum } from './reference.js';
 
@@ -111,6 +113,15 @@ export function checkSkbAgainstModel(skb: SkBuff, m: SkbModel, checksums = true,
   if (checksums) eq('skbChecksum', csumFold(skbChecksum(skb, 0, skb.len, 0)), naiveChecksum(want));
 }
 
+/** The copy meter moved by what the model predicts: compare per kind. */
+function checkCopies(step: number, op: SkbOp, real0: SkbCopyKinds, real1: SkbCopyKinds, model0: ModelCopyMeter, model1: ModelCopyMeter): void {
+  for (const k of Object.keys(model1) as (keyof SkbCopyKinds)[]) {
+    const got = real1[k] - real0[k];
+    const want = model1[k] - model0[k];
+    if (got !== want) fail(step, op, `copy meter ${k}: real +${got} bytes, model predicted +${want}`);
+  }
+}
+
 /**
  * Run `ops` against real skbs and {@link SkbModel}s. Throws
  * {@link SkbModelMismatch} on the first disagreement, or if anything allocated
@@ -123,10 +134,13 @@ export function checkSkbOps(ops: readonly SkbOp[], opts: CheckSkbOpsOptions = {}
   const heads0 = pool.stats().live;
   const pages0 = pagePool.stats().live;
   const live: Pair[] = [];
+  const meter = newModelCopyMeter();
   try {
     ops.forEach((op, step) => {
+      const real0 = pool.stats().copies;
+      const model0 = { ...meter };
       if (op.kind === 'alloc') {
-        live.push({ skb: allocSkb(op.size, { pool }), model: new SkbModel(op.size) });
+        live.push({ skb: allocSkb(op.size, { pool }), model: new SkbModel(op.size, meter) });
       } else if (live.length > 0) {
         const ti = op.target % live.length;
         const { skb, model: m } = live[ti]!;
@@ -240,6 +254,7 @@ export function checkSkbOps(ops: readonly SkbOp[], opts: CheckSkbOpsOptions = {}
             break;
         }
       }
+      checkCopies(step, op, real0, pool.stats().copies, model0, meter);
       live.forEach((p, i) => {
         try {
           checkSkbAgainstModel(p.skb, p.model, checksums, `skb #${i}`);

@@ -21,12 +21,12 @@ export {
   type ArbPayloadOptions,
   type ArbChunkingOptions,
 } from './arbitraries.js';
-export { SkbModel, type ModelGroup } from './model.js';
+export { SkbModel, newModelCopyMeter, type ModelGroup, type ModelCopyMeter } from './model.js';
 export {
   checkSkbOps,
   checkSkbAgainstModel,
   SkbModelMismatch,
   type CheckSkbOpsOptions,
 } from './checker.js';
-export { skbFromChunks, skbBytes, type SkbFromChunksOptions } from './build.js';
+export { skbFromChunks, skbBytes, addFragOfBytes, type SkbFromChunksOptions } from './build.js';
 export { naiveOnesSum, naiveChecksum } from './reference.js';

@@ -11,9 +11,13 @@
  * buffer must throw, or `null` if it must succeed. On a predicted error the model
  * is left unchanged (so must the real skb be).
  *
+ * Each model also predicts the copy meter: the operations add the bytes the real
+ * skb must copy, by kind, to a {@link ModelCopyMeter} shared by every model of
+ * one test run (clones, copies and frag_list children inherit it).
+ *
  * @module
  */
-import type { SkbErrorCode } from '@netlayers/skbuff';
+import type { SkbCopyKinds, SkbErrorCode } from '@netlayers/skbuff';
 
 /** Limits mirrored from the implementation. */
 const MAX_SKB_FRAGS = 17;
@@ -51,6 +55,14 @@ export interface ModelChild {
   users: number;
 }
 
+/** Predicted bytes copied, by kind (`skbStats().copies`); mutated by the models. */
+export type ModelCopyMeter = { -readonly [K in keyof SkbCopyKinds]: number };
+
+/** A zeroed {@link ModelCopyMeter}. */
+export function newModelCopyMeter(): ModelCopyMeter {
+  return { linearize: 0, expandHead: 0, copyBits: 0, copy: 0, pskbCopy: 0, putData: 0, storeBits: 0, pull: 0, other: 0 };
+}
+
 /** Reference model of one skb. */
 export class SkbModel {
   /** `data - head` */
@@ -67,10 +79,17 @@ export class SkbModel {
   group: ModelGroup = { refs: 1, payload: 0, hdrLimit: Infinity };
   /** `nohdr` */
   nohdr = false;
+  /** Where this model's operations add the bytes they copy. */
+  readonly meter: ModelCopyMeter;
 
-  /** Model of `allocSkb(size)`. */
-  constructor(size: number) {
+  /**
+   * Model of `allocSkb(size)`.
+   * @param size - linear area size
+   * @param meter - copy meter shared with related models (default: a fresh one)
+   */
+  constructor(size: number, meter: ModelCopyMeter = newModelCopyMeter()) {
     this.cap = size;
+    this.meter = meter;
   }
 
   /** `dataLen` */
@@ -199,8 +218,9 @@ export class SkbModel {
     return null;
   }
 
-  /** `expandHead(nhead, ntail)` */
+  /** `expandHead(nhead, ntail)`: moves headroom + headlen bytes. */
   expandHead(nhead: number, ntail: number): SkbErrorCode | null {
+    this.meter.expandHead += this.headroom + this.linear.length;
     this.leaveGroup();
     this.headroom += nhead;
     this.cap += nhead + ntail;
@@ -261,10 +281,12 @@ export class SkbModel {
     return null;
   }
 
-  private pullTail(delta: number, slack: number): void {
+  private pullTail(delta: number, slack: number, lin: boolean): void {
     const eat = delta - this.rawTailroom;
     if (eat > 0 || this.shared) this.expandHead(0, eat > 0 ? eat + slack : 0);
     const moved = this.bytes().slice(this.linear.length, this.linear.length + delta);
+    if (lin) this.meter.linearize += delta;
+    else this.meter.pull += delta;
     let left = delta;
     let i = 0;
     while (i < this.frags.length && this.frags[i]!.bytes.length <= left) {
@@ -304,18 +326,18 @@ export class SkbModel {
     const headlen = this.linear.length;
     if (n <= headlen) return true;
     if (n > this.len) return false;
-    this.pullTail(n - headlen, SKB_PULL_SLACK);
+    this.pullTail(n - headlen, SKB_PULL_SLACK, false);
     return true;
   }
 
   /** `linearize()` */
   linearize(): void {
-    if (this.dataLen !== 0) this.pullTail(this.dataLen, 0);
+    if (this.dataLen !== 0) this.pullTail(this.dataLen, 0, true);
   }
 
   /** `clone()` (and `setDataPart` onto a fresh head) */
   clone(): SkbModel {
-    const n = new SkbModel(this.cap);
+    const n = new SkbModel(this.cap, this.meter);
     n.headroom = this.headroom;
     n.linear = this.linear.slice();
     n.frags = this.frags.map((f) => ({ bytes: f.bytes.slice(), page: f.page }));
@@ -325,17 +347,19 @@ export class SkbModel {
     return n;
   }
 
-  /** `copy()` */
+  /** `copy()`: copies headroom + every packet byte. */
   copy(): SkbModel {
-    const n = new SkbModel(this.cap + this.dataLen);
+    this.meter.copy += this.headroom + this.len;
+    const n = new SkbModel(this.cap + this.dataLen, this.meter);
     n.headroom = this.headroom;
     n.linear = this.bytes();
     return n;
   }
 
-  /** `pskbCopy()` */
+  /** `pskbCopy()`: copies headroom + linear bytes. */
   pskbCopy(): SkbModel {
-    const n = new SkbModel(this.cap);
+    this.meter.pskbCopy += this.headroom + this.linear.length;
+    const n = new SkbModel(this.cap, this.meter);
     n.headroom = this.headroom;
     n.linear = this.linear.slice();
     n.frags = this.frags.map((f) => {
@@ -381,6 +405,7 @@ export class SkbModel {
       if (pos < end && offset < pos + f.bytes.length && f.page.refs !== 1) return 'SKB_SHARED';
       pos += f.bytes.length;
     }
+    this.meter.storeBits += bytes.length;
     for (let k = 0; k < bytes.length; k++) {
       let p = offset + k;
       if (p < this.linear.length) {
