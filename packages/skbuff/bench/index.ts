@@ -4,12 +4,22 @@
  *
  * 1. alloc + reserve + put + push + free cycles/s: pooled skbs vs fresh
  *    `Buffer.alloc` / `Buffer.allocUnsafe` buffers doing the same pointer work;
- * 2. clone (+free), pskbCopy, copy cost;
+ * 2. clone (+free), pskbCopy, copy cost, and the bytes each copies (copy meter);
  * 3. checksum GB/s (`csumPartial`, `skbChecksum`) next to `Buffer.copy` GB/s, for
  *    a 64 MiB buffer and for 1460-byte chunks;
  * 4. SkbQueue enqueue/dequeue.
  */
-import { allocSkb, csumPartial, PagePool, SkbPool, SkbQueue, skbChecksum, skbStats } from '../src/index.js';
+import {
+  allocSkb,
+  copyStatsDelta,
+  csumPartial,
+  PagePool,
+  SkbPool,
+  SkbQueue,
+  skbChecksum,
+  skbStats,
+  type SkBuff,
+} from '../src/index.js';
 import { skbFromChunks } from '../src/testing/index.js';
 
 const now = (): number => performance.now();
@@ -160,6 +170,16 @@ out('ratio pooled(off) / Buffer.allocUnsafe', `${fmt(freshUnsafe / pooledOff, 2)
   out('clone()+free() of a 1460-byte skb', `${fmt(cl)} ns`);
   out('pskbCopy()+free() (linear 2 KiB)', `${fmt(pc)} ns`);
   out('copy()+free()', `${fmt(cp)} ns`);
+  // What each one copies, read from the copy meter (skbStats().bytesCopied diffs).
+  const perOp = (fn: () => SkBuff): number => {
+    const before = skbStats();
+    for (let i = 0; i < 100; i++) fn().free();
+    return copyStatsDelta(before, skbStats()).bytesCopied / 100;
+  };
+  out(
+    'bytes copied per clone / pskbCopy / copy (meter)',
+    `${perOp(() => base.clone())} / ${perOp(() => base.pskbCopy())} / ${perOp(() => base.copy())} B`,
+  );
   base.free();
 }
 
