@@ -225,26 +225,52 @@ function onAckSent(sk: TcpSock): void {
 }
 
 /**
- * Splits `skb` (the head of `queue`) after `len` payload bytes (`tcp_fragment`):
- * the tail becomes a clone pulled by `len`, inserted right after; FIN/PSH move to it.
+ * Splits `skb` (on a write or retransmit queue) after `len` payload bytes
+ * (`tcp_fragment` / `skb_split`), without copying payload: a split inside the
+ * linear part makes the tail a clone pulled by `len`; a split inside the paged
+ * part moves the frags past `len` to a fresh head (one frag cut in two shares its
+ * page, with adjusted offset and size) and trims `skb`. A paged skb split inside its
+ * linear part is first split at `headlen`. FIN/PSH move to the tail. Never pulls
+ * paged data; fragList skbs never reach here (`sendSkbs` queues their members).
  */
 export function tcpFragment(sk: TcpSock, skb: SkBuff, len: number): void {
+  if (skb.dataLen !== 0 && len < skb.headlen) {
+    tcpFragment(sk, skb, skb.headlen);
+    tcpFragment(sk, skb, len);
+    return;
+  }
   const q = skb.list!;
-  const tail = skb.clone();
-  tail.pull(len);
+  let tail: SkBuff;
+  if (skb.dataLen === 0) {
+    tail = skb.clone();
+    tail.pull(len);
+  } else {
+    tail = allocSkb(sk.stack.maxTcpHeader, { pool: sk.stack.pool });
+    tail.reserve(sk.stack.maxTcpHeader);
+    let off = skb.headlen;
+    for (const f of skb.frags) {
+      const from = Math.max(len, off);
+      const to = off + f.size;
+      if (to > from) tail.addFrag(f.page.get(), f.off + (from - off), to - from, 0);
+      off = to;
+    }
+    tail.headerRelease();
+  }
   q.bytes -= skb.len - len; // keep the queue's byte count exact across the trim
   skb.trim(len);
   const seq = skb.cb[CB_SEQ]!;
   const flags = skb.cb[CB_FLAGS]!;
   tail.cb[CB_SEQ] = seqAdd(seq, len);
+  tail.cb[CB_END_SEQ] = skb.cb[CB_END_SEQ]!;
   tail.cb[CB_FLAGS] = flags;
   tail.cb[CB_PCSUM] = 0;
   tail.cb[CB_CHARGE] = 0;
+  tail.cb[CB_RETRANS] = skb.cb[CB_RETRANS]!;
+  tail.cb[CB_WHEN] = skb.cb[CB_WHEN]!;
   skb.cb[CB_END_SEQ] = seqAdd(seq, len);
   skb.cb[CB_FLAGS] = flags & ~(TcpFlags.FIN | TcpFlags.PSH);
   skb.cb[CB_PCSUM] = 0;
   q.insertAfter(skb, tail);
-  void sk;
 }
 
 /** Whether Nagle/cork holds back a partial segment (`tcp_nagle_check`, Minshall variant). */

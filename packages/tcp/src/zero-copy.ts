@@ -29,6 +29,42 @@ import { SEND_SHUTDOWN, TcpState } from './state.js';
 import { TcpFlags } from './wire/tcp.js';
 
 /**
+ * Queues the payload of `orig` (taking its reference) on the write queue: a new
+ * head over the same data (`setDataPart`), then `kfree_skb(orig)`. A GRO'd skb's
+ * `fragList` members are queued as skbs of their own, in order, after its
+ * linear + paged part (what Linux's `skb_segment` would cut) — never linearised.
+ */
+function queueSkbData(sk: TcpSock, orig: SkBuff): void {
+  const stack = sk.stack;
+  const members = orig.fragList.map((c) => c.get());
+  let membersLen = 0;
+  for (const c of members) membersLen += c.len;
+  // sk_stream_alloc_skb_wo_data + skb_set_data_part, then kfree_skb(orig)
+  const skb = allocSkbHead({ pool: stack.pool });
+  skb.setDataPart(orig);
+  orig.free();
+  if (membersLen > 0) {
+    skb.trim(skb.len - membersLen); // drops the fragList refs; ours stay
+    for (const c of members) skb.truesize -= c.truesize; // each member is charged itself
+  }
+  if (skb.len > 0) {
+    if (skb.headroom() < stack.maxTcpHeader) skb.expandHead(stack.maxTcpHeader - skb.headroom(), 0);
+    skb.headerRelease();
+    skb.ipSummed = 0;
+    skb.cb.fill(0);
+    skb.cb[CB_SEQ] = sk.writeSeq;
+    skb.cb[CB_END_SEQ] = seqAdd(sk.writeSeq, skb.len);
+    skb.cb[CB_FLAGS] = TcpFlags.ACK | CB_FLAG_NO_COALESCE;
+    skb.cb[CB_CHARGE] = skb.truesize;
+    skb.cb[CB_PCSUM] = 0;
+    sk.wmemQueued += skb.truesize;
+    sk.writeSeq = seqAdd(sk.writeSeq, skb.len);
+    sk.writeQueue.enqueueTail(skb);
+  } else skb.free();
+  for (const c of members) queueSkbData(sk, c);
+}
+
+/**
  * Receives whole skbs (payload only). See the module doc.
  * @returns the skbs (empty array = end of stream)
  * @throws TcpError EAGAIN when nothing is queued yet, or the pending socket error
@@ -64,22 +100,7 @@ export function sendSkbs(sk: TcpSock, skbs: readonly SkBuff[]): number {
         sk.writeBlocked = true;
         break;
       }
-      // sk_stream_alloc_skb_wo_data + skb_set_data_part, then kfree_skb(orig)
-      const skb = allocSkbHead({ pool: stack.pool });
-      skb.setDataPart(orig);
-      orig.free();
-      if (skb.headroom() < stack.maxTcpHeader) skb.expandHead(stack.maxTcpHeader - skb.headroom(), 0);
-      skb.headerRelease();
-      skb.ipSummed = 0;
-      skb.cb.fill(0);
-      skb.cb[CB_SEQ] = sk.writeSeq;
-      skb.cb[CB_END_SEQ] = seqAdd(sk.writeSeq, skb.len);
-      skb.cb[CB_FLAGS] = TcpFlags.ACK | CB_FLAG_NO_COALESCE;
-      skb.cb[CB_CHARGE] = skb.truesize;
-      skb.cb[CB_PCSUM] = 0;
-      sk.wmemQueued += skb.truesize;
-      sk.writeSeq = seqAdd(sk.writeSeq, skb.len);
-      sk.writeQueue.enqueueTail(skb);
+      queueSkbData(sk, orig);
       accepted++;
     }
     if (accepted === 0 && skbs.length > 0) throw new TcpError('EAGAIN', 'send buffer full', 'sendSkbs');
