@@ -33,11 +33,11 @@ export function prng(seed: number): () => number {
 /**
  * makeBody - `size` octets of text in 76-character CRLF lines (the last line
  * may be shorter), about one line in 40 starting with '.'.
- * @param size octets, ≥ 2
+ * @param size octets, ≥ 3
  * @param seed PRNG seed
  */
 export function makeBody(size: number, seed: number): Buffer {
-  if (!Number.isInteger(size) || size < 2) throw new RangeError(`makeBody: size ${size}`);
+  if (!Number.isInteger(size) || size < 3) throw new RangeError(`makeBody: size ${size}`);
   const out = Buffer.allocUnsafe(size);
   const rnd = prng(seed);
   let off = 0;
@@ -50,10 +50,12 @@ export function makeBody(size: number, seed: number): Buffer {
       out[size - 1] = 0x0a;
       break;
     }
+    // never leave fewer than 3 octets for the last line (one letter + CRLF)
+    const len = room - (LINE_LENGTH + 2) < 3 ? LINE_LENGTH - 3 : LINE_LENGTH;
     let line = rnd() < 0.025 ? '.' : '';
-    while (line.length < LINE_LENGTH) line += (line.length > 1 ? ' ' : '') + WORDS[Math.floor(rnd() * WORDS.length)];
-    out.write(line.slice(0, LINE_LENGTH) + '\r\n', off, 'latin1');
-    off += LINE_LENGTH + 2;
+    while (line.length < len) line += (line.length > 1 ? ' ' : '') + WORDS[Math.floor(rnd() * WORDS.length)];
+    out.write(line.slice(0, len) + '\r\n', off, 'latin1');
+    off += len + 2;
   }
   return out;
 }

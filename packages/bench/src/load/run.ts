@@ -72,7 +72,7 @@ export function bodiesFor(size: number): BodySet {
   let b = bodyCache.get(size);
   if (b === undefined) {
     const headLen = makeHeaders(0, 'x').length + 16; // room for longer seq/run ids
-    const bodies = Array.from({ length: VARIANTS }, (_, v) => makeBody(Math.max(2, size - headLen), 0x5eed + size * 7 + v));
+    const bodies = Array.from({ length: VARIANTS }, (_, v) => makeBody(Math.max(3, size - headLen), 0x5eed + size * 7 + v));
     b = { bodies, hashes: bodies.map((x) => hashOf(x)), headLen };
     bodyCache.set(size, b);
   }
