@@ -251,7 +251,16 @@ export function tcpFragment(sk: TcpSock, skb: SkBuff, len: number): void {
     for (const f of skb.frags) {
       const from = Math.max(len, off);
       const to = off + f.size;
-      if (to > from) tail.addFrag(f.page.get(), f.off + (from - off), to - from, 0);
+      if (to > from) {
+        const page = f.page.get();
+        try {
+          tail.addFrag(page, f.off + (from - off), to - from, 0);
+        } catch (e) {
+          page.put();
+          tail.free(); // nothing of `skb` has changed yet
+          throw e;
+        }
+      }
       off = to;
     }
     tail.headerRelease();

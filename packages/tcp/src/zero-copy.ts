@@ -104,7 +104,17 @@ export function sendSkbs(sk: TcpSock, skbs: readonly SkBuff[]): number {
       accepted++;
     }
     if (accepted === 0 && skbs.length > 0) throw new TcpError('EAGAIN', 'send buffer full', 'sendSkbs');
-    tcpWriteXmit(sk, sockNonagle(sk));
+    // The accepted skbs belong to the write queue now: a failure while pushing them
+    // out must not reach the caller as "not accepted" (it would free them again).
+    // They stay queued; the retransmit timer sends them.
+    if (accepted === 0) tcpWriteXmit(sk, sockNonagle(sk));
+    else {
+      try {
+        tcpWriteXmit(sk, sockNonagle(sk));
+      } catch {
+        sk.softErr = 'ENOBUFS';
+      }
+    }
     return accepted;
   } finally {
     stack.releaseSock(sk);
