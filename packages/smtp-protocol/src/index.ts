@@ -72,6 +72,7 @@ export {
   findEndOfData,
 } from './data.js';
 export { IncomingMessage, type Envelope, type Recipient } from './message.js';
+export { type BufferOwner, type RawSegment } from './owner.js';
 export {
   ServerSession,
   reject,

@@ -67,6 +67,16 @@ export class LineSplitter {
     this.lastCr = false;
   }
 
+  /**
+   * Copies a partial line out of the input buffers (at most `maxLength`
+   * octets) and forgets the last chunk, so nothing refers to input memory.
+   */
+  detach(): void {
+    this.lastChunk = undefined;
+    this.lastSearch = undefined;
+    if (this.parts.length > 0) this.parts = [concatBytes(this.parts, this.len).slice()];
+  }
+
   /** Consumes bytes of `chunk` from `off` until the end of one line or of the chunk. */
   feed(chunk: Uint8Array, off: number): FeedResult {
     const n = chunk.length;

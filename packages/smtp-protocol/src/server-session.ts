@@ -35,13 +35,14 @@
 import type { TimerHandle, TimerService } from '@netlayers/clock';
 import { commandLineLimit, parseLineResult, type EsmtpParams, type SmtpCommand } from './command.js';
 import { isNonAscii, type PathLimits } from './address.js';
-import { DataScanner } from './data.js';
+import { DataScanner, dotStuff } from './data.js';
 import { enhancedFor } from './enhanced.js';
 import { SmtpDataError, SmtpError } from './errors.js';
 import { IncomingMessage, type Envelope, type Recipient } from './message.js';
 import { formatReply } from './reply.js';
-import { asciiBytes } from './bytes.js';
+import { asciiBytes, concatBytes } from './bytes.js';
 import { LineSplitter } from './line.js';
+import type { BufferOwner } from './owner.js';
 
 /** Server states (thesis §3.2.2, figure 15). */
 export type ServerState =
@@ -285,6 +286,9 @@ export class ServerSession {
   private readonly lines: LineSplitter;
   private readonly lineLimitMax: number;
   private readonly input: Uint8Array[] = [];
+  /** Owner of each `input` entry; `inHeld[i]` when the session holds it (one hold per entry). */
+  private readonly inOwners: Array<BufferOwner | undefined> = [];
+  private readonly inHeld: boolean[] = [];
   private inHead = 0;
   private inOff = 0;
   private out: string[] = [];
@@ -422,21 +426,61 @@ export class ServerSession {
    * Ignored once the session closed.
    * @throws SmtpError `ERR_SMTP_STATE` when called before {@link start}.
    */
-  receive(data: Uint8Array | Iterable<Uint8Array>): void {
+  receive(data: Uint8Array | Iterable<Uint8Array>, owner?: BufferOwner): void {
     if (this._state === 'Closed') {
       // Late input after the session ended is ignored; input before start() is a misuse.
       if (!this.closing) throw new SmtpError('ERR_SMTP_STATE', 'receive() before start()');
       return;
     }
     if (data instanceof Uint8Array) {
-      if (data.length > 0) this.input.push(data);
-    } else for (const c of data) if (c.length > 0) this.input.push(c);
-    if (this.blocked > 0) {
-      this.maybePause();
-      return;
+      if (data.length > 0) this.pushInput(data, owner);
+    } else for (const c of data) if (c.length > 0) this.pushInput(c, owner);
+    if (this.blocked > 0) this.maybePause();
+    else {
+      this.armTimer();
+      this.process();
     }
-    this.armTimer();
-    this.process();
+    if (owner !== undefined) this.holdRetained();
+  }
+
+  private pushInput(c: Uint8Array, owner: BufferOwner | undefined): void {
+    this.input.push(c);
+    this.inOwners.push(owner);
+    this.inHeld.push(false);
+  }
+
+  /**
+   * End of `receive(…, owner)`: takes one hold per input entry still kept,
+   * and detaches a partial command line from the input buffers (a copy of
+   * at most one command line).
+   */
+  private holdRetained(): void {
+    for (let i = this.inHead; i < this.input.length; i++) {
+      const o = this.inOwners[i];
+      if (o !== undefined && !this.inHeld[i]) {
+        o.hold();
+        this.inHeld[i] = true;
+      }
+    }
+    this.lines.detach();
+  }
+
+  /** Drops input entry `i` (releasing its hold). */
+  private dropEntry(i: number): void {
+    this.input[i] = EMPTY;
+    if (this.inHeld[i]) this.inOwners[i]!.release();
+    this.inOwners[i] = undefined;
+    this.inHeld[i] = false;
+  }
+
+  /** Drops all unprocessed input. */
+  private clearInput(): void {
+    for (let i = this.inHead; i < this.input.length; i++) this.dropEntry(i);
+    this.input.length = 0;
+    this.inOwners.length = 0;
+    this.inHeld.length = 0;
+    this.inHead = 0;
+    this.inOff = 0;
   }
 
   /** The peer closed its side (EOF). Aborts any transaction; the session closes. */
@@ -481,9 +525,8 @@ export class ServerSession {
     this.closing = true;
     this.cancelTimer();
     this.abortMessage(reason ?? new SmtpError('ERR_SMTP_ABORTED', 'session closed'));
-    this.input.length = 0;
-    this.inHead = 0;
-    this.inOff = 0;
+    this.clearInput();
+    this.lines.reset();
     this.setState('Closed');
     if (closeTransport) this.t.close();
     this.hooks.onClose?.(this, reason);
@@ -649,18 +692,18 @@ export class ServerSession {
         if (this.dropInput) {
           // STARTTLS: everything received before the handshake is discarded.
           this.dropInput = false;
-          this.input.length = 0;
-          this.inHead = 0;
-          this.inOff = 0;
+          this.clearInput();
           continue;
         }
         const next = off + consumed;
         if (next >= chunk.length) {
-          this.input[this.inHead] = EMPTY;
+          this.dropEntry(this.inHead);
           this.inHead++;
           this.inOff = 0;
           if (this.inHead === this.input.length) {
             this.input.length = 0;
+            this.inOwners.length = 0;
+            this.inHeld.length = 0;
             this.inHead = 0;
           }
         } else this.inOff = next;
@@ -701,7 +744,16 @@ export class ServerSession {
         const out = this.scratch;
         out.length = 0;
         const r = sc.scan(view, out);
-        if (out.length > 0 && this.message !== undefined) this.message.push(out);
+        const m = this.message;
+        if (m !== undefined) {
+          // One piece per step: the wire octets consumed and their unstuffed views.
+          // Nothing more is queued once a policy failed (the message fails at the end).
+          if (!sc.failed && r.consumed > 0) {
+            const raw = r.consumed === view.length ? view : view.subarray(0, r.consumed);
+            m.push(raw, out.length === 1 ? out[0]! : out.slice(), this.inOwners[this.inHead]);
+          }
+          m.size = sc.size;
+        }
         out.length = 0;
         if (r.done) this.endData();
         return r.consumed;
@@ -711,7 +763,9 @@ export class ServerSession {
         const avail = chunk.length - off;
         const take = Math.min(avail, this.bdatRemaining);
         if (take > 0 && this.mode === 'bdat' && this.message !== undefined) {
-          this.message.push([chunk.subarray(off, off + take)]);
+          const v = off === 0 && take === chunk.length ? chunk : chunk.subarray(off, off + take);
+          this.message.push(v, v, this.inOwners[this.inHead]);
+          this.message.size += take;
         }
         this.bdatRemaining -= take;
         if (this.bdatRemaining === 0) this.endBdatChunk();
@@ -973,7 +1027,11 @@ export class ServerSession {
     const msg = new IncomingMessage(env, transfer);
     this.message = msg;
     const hdr = this.o.receivedHeader?.(this, env);
-    if (hdr !== undefined) msg.push([asciiBytes(hdr)]);
+    if (hdr !== undefined) {
+      const h = asciiBytes(hdr);
+      // wire form of the header: dot-stuffed for DATA (no-op for a formatReceivedHeader line)
+      msg.push(transfer === 'DATA' ? concatBytes([...dotStuff(h)]) : h, h, undefined);
+    }
     const hook = this.hooks.onData;
     if (hook === undefined) {
       // No consumer: content is dropped as it arrives.
@@ -990,10 +1048,9 @@ export class ServerSession {
       const p = r.then(normalize, (e: unknown) => errorResponse(e));
       this.dataHook = p;
       void p.then(() => {
-        if (this.message === msg && !msg.complete) {
-          msg.abandoned = true;
-          msg.onDrain?.();
-        }
+        const pending = this.message === msg && !msg.complete;
+        msg.settle(); // releases what the session still holds for this message
+        if (pending) msg.onDrain?.();
       });
     } else {
       this.dataHook = normalize(r);
