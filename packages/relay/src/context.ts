@@ -50,6 +50,7 @@ export interface Counters {
   bytesReceived: number;
   bytesForwarded: number;
   headerBytesCopied: number;
+  socketBytesCopied: number;
 }
 
 /** Resolves and checks options. @throws RelayError `ERR_RELAY_CONFIG` */
@@ -115,7 +116,7 @@ export function createContext(o: RelayOptions, r: ResolvedOptions): RelayContext
     o: r,
     policy: new RelayPolicy(o.mynetworks ?? DEFAULT_MYNETWORKS, o.relayDomains ?? []),
     router: new Router(o.nextHop, o.routes ?? {}),
-    counters: { connections: 0, received: 0, rejected: 0, bytesReceived: 0, bytesForwarded: 0, headerBytesCopied: 0 },
+    counters: { connections: 0, received: 0, rejected: 0, bytesReceived: 0, bytesForwarded: 0, headerBytesCopied: 0, socketBytesCopied: 0 },
     held: new Map(),
     heldBytes: 0,
   };

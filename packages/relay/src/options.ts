@@ -127,4 +127,6 @@ export interface RelayStats {
   bytesCopied: number;
   /** Of those, octets of the relay's own `Received:` headers (the one copy zero-copy forwarding makes). */
   headerBytesCopied: number;
+  /** Octets the relay copied between its own buffers and socket skbs on our stack (`tcpSendmsg`/`tcpRecvmsg`): commands and replies in zero-copy mode, everything in copy mode. */
+  socketBytesCopied: number;
 }

@@ -91,6 +91,7 @@ class RelayImpl implements Relay {
       clientName: r.hostname,
       connectTimeoutMs: r.connectTimeoutMs,
       reuseMs: r.connectionReuseMs,
+      meter: this.ctx.counters,
     });
     this.copyBase = copied(skbStats());
   }
@@ -169,12 +170,13 @@ class RelayImpl implements Relay {
       bytesForwarded: c.bytesForwarded,
       bytesCopied: copied(skbStats()) - this.copyBase,
       headerBytesCopied: c.headerBytesCopied,
+      socketBytesCopied: c.socketBytesCopied,
     };
   }
 }
 
 function copied(s: SkbStats): number {
-  return (s as SkbStats & { bytesCopied?: number }).bytesCopied ?? 0;
+  return s.bytesCopied;
 }
 
 /**

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { allocSkb } from '@netlayers/skbuff';
+import { allocSkb, countSkbCopy } from '@netlayers/skbuff';
 import { TcpError } from './errors.js';
 import { tcpConnectInit, tcpPrequeueProcess } from './input.js';
 import {
@@ -181,6 +181,7 @@ export function tcpSendmsg(sk: TcpSock, data: Uint8Array, more = false): number 
       if (skb === null) break;
       const off = skb.putUnchecked(n);
       skb.buf.set(n === len ? data : data.subarray(copied, copied + n), off);
+      countSkbCopy(skb, n); // the copy meter sees tcp_sendmsg's user→skb copy
       sk.writeQueue.bytes += n;
       skb.cb[CB_END_SEQ] = seqAdd(skb.cb[CB_END_SEQ]!, n);
       skb.cb[CB_PCSUM] = 0;

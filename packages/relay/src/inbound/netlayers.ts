@@ -65,7 +65,7 @@ export class NetlayersListener implements InboundListener {
 
   private serve(child: TcpSock): void {
     const o = this.ctx.o;
-    const conn = new SkbConn(child, { zeroCopy: o.forward === 'zerocopy' });
+    const conn = new SkbConn(child, { zeroCopy: o.forward === 'zerocopy', meter: this.ctx.counters });
     const addr = conn.remoteAddress;
     const refusal = this.limits.admit(addr);
     if (refusal !== undefined) {

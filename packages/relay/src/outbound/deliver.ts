@@ -8,7 +8,8 @@
  */
 import { SmtpError, SmtpReplyError, formatReply, type ClientSession, type SmtpReply } from '@netlayers/smtp-protocol';
 import type { Endpoint } from '../addr.js';
-import type { DeliveryResult, QueuedMessage, QueuedRecipient } from '../queue/types.js';
+import type { DeliveryResult } from '../queue/manager.js';
+import type { QueuedMessage, QueuedRecipient } from '../queue/types.js';
 import type { HeldBody } from '../zerocopy/held-body.js';
 import type { ConnectionPool, OutboundConn } from './pool.js';
 

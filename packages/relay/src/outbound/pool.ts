@@ -42,6 +42,8 @@ export interface PoolOptions {
   reuseMs: number;
   /** Most transactions per connection before it is retired (Postfix `smtp_connection_reuse_count_limit`). */
   maxUses?: number;
+  /** Copy meter of the netlayers connections. */
+  meter?: { socketBytesCopied: number };
 }
 
 interface Idle {
@@ -164,7 +166,7 @@ export class ConnectionPool {
     });
     let conn: SkbConn;
     try {
-      conn = await Promise.race([SkbConn.connect(stack, ep.host, ep.port, { zeroCopy: false }), timeout]);
+      conn = await Promise.race([SkbConn.connect(stack, ep.host, ep.port, { zeroCopy: false, ...(this.o.meter !== undefined ? { meter: this.o.meter } : {}) }), timeout]);
     } catch (e) {
       throw e instanceof RelayError ? e : new RelayError('ERR_RELAY_CONNECT', `connect to ${key}: ${(e as { code?: string }).code ?? String(e)}`);
     } finally {

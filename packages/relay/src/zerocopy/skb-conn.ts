@@ -40,6 +40,8 @@ export interface SkbConnOptions {
   readBatch?: number;
   /** Output octets queued above which `write()` returns false (default 256 KiB). */
   highWaterMark?: number;
+  /** Counts octets this connection copies between its buffers and skbs (`tcpSendmsg`, `tcpRecvmsg`). */
+  meter?: { socketBytesCopied: number };
 }
 
 type OutItem = { bytes: Uint8Array; off: number } | { skbs: SkBuff[] };
@@ -60,6 +62,7 @@ export class SkbConn implements SessionTransport {
   private readonly zeroCopy: boolean;
   private readonly readBatch: number;
   private readonly hwm: number;
+  private readonly meter: { socketBytesCopied: number } | undefined;
   private handlers: SkbConnHandlers | null = null;
   private readonly out: OutItem[] = [];
   private queued = 0;
@@ -80,6 +83,7 @@ export class SkbConn implements SessionTransport {
     this.zeroCopy = opts.zeroCopy;
     this.readBatch = opts.readBatch ?? 256 * 1024;
     this.hwm = opts.highWaterMark ?? 256 * 1024;
+    this.meter = opts.meter;
     sk.userData = this;
     sk.onDataReady = () => this.scheduleRead();
     sk.onWriteSpace = () => this.flush();
@@ -183,6 +187,7 @@ export class SkbConn implements SessionTransport {
           const n = tcpSendmsg(sk, item.off === 0 ? item.bytes : item.bytes.subarray(item.off));
           this.queued -= n;
           this.bytesOut += n;
+          if (this.meter !== undefined) this.meter.socketBytesCopied += n;
           item.off += n;
           if (n < rest) break;
         } else {
@@ -269,6 +274,7 @@ export class SkbConn implements SessionTransport {
         if (n === 0) return this.gotEof();
         got += n;
         this.bytesIn += n;
+        if (this.meter !== undefined) this.meter.socketBytesCopied += n;
         h.data([n === buf.length ? buf : buf.subarray(0, n)], undefined);
       }
     }
