@@ -43,6 +43,12 @@ export async function main(argv: string[]): Promise<string> {
   const started = new Date();
   const gbs = memcpyGBs();
   const failed = new Map<string, string>();
+  // An exception thrown by a relay on this thread (the netlayers configurations) must not end
+  // the run: it is recorded, and the configuration's run then fails (timeout or verification).
+  const crashes: string[] = [];
+  process.on('uncaughtException', (e) => {
+    if (crashes.length < 10) crashes.push((e.stack ?? String(e)).split('\n').slice(0, 3).join(' / '));
+  });
   const env = await Environment.start(st.configs);
   const live = [...env.live.values()];
   const steps = st.schedule.sizes.length * live.length * (1 + 2 * st.schedule.readings) + (st.sweep ? 3 * st.sweepConcurrency.length : 0);
@@ -59,7 +65,7 @@ export async function main(argv: string[]): Promise<string> {
   let sweep: Reading[] = [];
   if (st.sweep) {
     sweep = await runSweep(
-      { configs: ['kernel', 'netlayers-copy-64k', 'netlayers-zerocopy-64k'].filter((c) => st.configs.includes(c)), concurrency: st.sweepConcurrency, sizeLabel: '100KB', octets: SIZES['100KB'] as number, windowMs: st.sweepWindowMs, readings: 1, rttMs: 10, drainTimeoutMs: 60_000 },
+      { configs: ['kernel', 'netlayers-copy-64k', 'netlayers-zerocopy-64k'].filter((c) => st.configs.includes(c)), concurrency: st.sweepConcurrency, sizeLabel: '100KB', octets: SIZES['100KB'] as number, windowMs: st.sweepWindowMs, readings: 1, rttMs: 10, drainTimeoutMs: st.schedule.drainTimeoutMs },
       onStep,
       failed,
     ).catch((e: Error) => {
@@ -73,7 +79,7 @@ export async function main(argv: string[]): Promise<string> {
   const cs = cells(readings, sizes, gbs);
   const rs = ratios(cs, sizes);
   const shown = st.configs.filter((c) => cs.some((x) => x.config === c));
-  const verified = readings.length > 0 && readings.every((r) => r.verified) && failed.size === 0;
+  const verified = readings.length > 0 && readings.every((r) => r.verified) && failed.size === 0 && crashes.length === 0;
   const lines: string[] = [];
   lines.push(`\nnetlayers relay bench — ${started.toISOString()} — ${os.cpus()[0]?.model ?? 'cpu'} ×${os.cpus().length}, Node ${process.version}`);
   lines.push(`settings: ${st.mode}; warm-up of ${st.schedule.warmupCount} e-mails per configuration and size, excluded; configurations alternate round-robin; median (min–max) of ${st.schedule.readings} reading(s)`);
@@ -81,6 +87,7 @@ export async function main(argv: string[]): Promise<string> {
   lines.push(`memcpy (Buffer.copy 64 MiB): ${gbs.toFixed(1)} GB/s`);
   for (const s of env.skipped) lines.push(`skipped ${s.name}: ${s.reason}`);
   for (const [k, v] of failed) lines.push(`FAILED ${k}: ${v}`);
+  for (const c of crashes) lines.push(`uncaught exception in the relay thread: ${c}`);
   lines.push(`integrity: ${verified ? 'verified' : 'NOT verified'} — every e-mail counted and its header block and body hashed (sha1) at the receiver against the sender's (Received: excepted)${verified ? '' : '; see FAILED lines'}`);
   lines.push('\nLatency: ms per e-mail (time to relay N e-mails / N; the thesis: 1000 e-mails)');
   lines.push(latencyTable(cs, sizes.map((s) => s.label), shown));
@@ -121,6 +128,7 @@ export async function main(argv: string[]): Promise<string> {
     verified,
     skipped: env.skipped,
     failed: Object.fromEntries(failed),
+    crashes,
     cells: cs,
     ratios: rs,
     readings,

@@ -25,6 +25,9 @@ import { SINK_PORT } from './netlayers/sink-port.js';
 import { relayOptions } from './relay-options.js';
 import { statsDelta, type RelayHost, type RelayHostReply, type RelayMeasure } from './relay-host.js';
 
+/** Longest wait for one relay, load generator or stack to close. */
+export const CLOSE_TIMEOUT_MS = 6000;
+
 /** Every configuration the bench knows, in report order. */
 export const ALL_CONFIGS = [
   'direct',
@@ -140,7 +143,7 @@ export class Environment {
       );
       const relay = childRelayHost(peer);
       this.closers.push(() => relay.close());
-      this.live.set('kernel', { name: 'kernel', load: kload, target: relay, expectReceived: 1, loadDelayMs, relay });
+      this.live.set('kernel', { name: 'kernel', load: kload, target: { host: relay.host, port: relay.port }, expectReceived: 1, loadDelayMs, relay });
     }
     for (const [suffix, profile] of Object.entries(links)) {
       const mine = wanted.filter((n) => n.startsWith('netlayers-') && n.endsWith(`-${suffix}`));
@@ -163,7 +166,7 @@ export class Environment {
         const ep = await relay.listen();
         const rh = localRelayHost(relay, ep.host, ep.port);
         this.closers.push(() => rh.close());
-        this.live.set(name, { name, load, target: rh, expectReceived: 1, loadDelayMs: 0, relay: rh });
+        this.live.set(name, { name, load, target: { host: rh.host, port: rh.port }, expectReceived: 1, loadDelayMs: 0, relay: rh });
       }
     }
   }
@@ -171,11 +174,10 @@ export class Environment {
   /** Stops relays, load generators, stacks and threads (in reverse order of start). */
   async close(): Promise<void> {
     for (const c of this.closers.splice(0).reverse()) {
-      try {
-        await c();
-      } catch {
-        // keep closing the rest
-      }
+      // bounded: a relay that does not close in time is left to the process exit
+      let t: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.resolve().then(c).catch(() => undefined), new Promise<void>((r) => (t = setTimeout(r, CLOSE_TIMEOUT_MS)))]);
+      clearTimeout(t);
     }
   }
 }

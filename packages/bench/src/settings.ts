@@ -59,7 +59,7 @@ export function resolveSettings(o: CliOptions): Settings {
   if (readings !== 3) scaledDown.push(`${readings} reading(s) per figure (thesis 3)`);
   const configs = (o.configs ?? (mode === 'quick' ? 'direct,kernel,netlayers-zerocopy-64k,tap-zerocopy' : DEFAULT_CONFIGS.join(','))).split(',').map((s) => s.trim());
   return {
-    schedule: { sizes, readings, warmupCount: mode === 'quick' ? 1 : 3, drainTimeoutMs: 60_000 },
+    schedule: { sizes, readings, warmupCount: mode === 'quick' ? 1 : 3, drainTimeoutMs: mode === 'quick' ? 8000 : 20_000 },
     configs,
     sweep: o.sweep ?? mode !== 'quick',
     sweepConcurrency: [1, 8, 64],
