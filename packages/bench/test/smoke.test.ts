@@ -1,0 +1,42 @@
+/**
+ * End-to-end smoke test: the real bench (`--quick`: processes, worker, our
+ * stack, the relay) on tiny settings; checks "verified" and the JSON shape.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+
+describe('bench --quick', () => {
+  it('relays, verifies every e-mail, and writes the results', () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'nl-bench-'));
+    try {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@netlayers/source', cli, '--quick', '--configs', 'direct,kernel,netlayers-copy-64k,tap-zerocopy', '--out', out], {
+        encoding: 'utf8',
+        timeout: 110_000,
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain('integrity: verified');
+      expect(r.stdout).toContain('skipped tap-zerocopy');
+      const m = /results: (.+\.json)/.exec(r.stdout);
+      expect(m).not.toBeNull();
+      const json = JSON.parse(readFileSync((m as RegExpExecArray)[1] as string, 'utf8'));
+      expect(json.verified).toBe(true);
+      expect(json.settings.mode).toBe('quick');
+      expect(json.memcpyGBs).toBeGreaterThan(0);
+      const configs = new Set(json.cells.map((c: { config: string }) => c.config));
+      expect([...configs].sort()).toEqual(['direct', 'kernel', 'netlayers-copy-64k']);
+      for (const c of json.cells) {
+        expect(c.msPerMail.median).toBeGreaterThan(0);
+        expect(c.relayed.n).toBe(1);
+      }
+      expect(json.readings.every((x: { verified: boolean }) => x.verified)).toBe(true);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
