@@ -78,8 +78,35 @@ export interface ClientSessionOptions {
   readonly trace?: (from: ClientState, to: ClientState) => void;
 }
 
-/** Body of a message: bytes, a string (UTF-8), or chunks (sync or async). */
-export type MessageBody = Uint8Array | string | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+/**
+ * A pre-encoded body the caller writes itself (zero-copy relaying, e.g. the
+ * segments `IncomingMessage.takeRaw()` yielded, sent with `sendSkbs`).
+ *
+ * - `'dot-stuffed'`: wire-ready DATA octets ending with `CRLF.CRLF` (or just
+ *   `.CRLF` for an empty body); sent with DATA, `write()` runs after the 354.
+ * - `'binary'`: exactly `size` octets sent as one `BDAT size LAST` chunk;
+ *   `write()` runs right after that command. Needs CHUNKING: without it
+ *   `send` rejects with `ERR_SMTP_INVALID_ARGUMENT` before MAIL, so the
+ *   caller can fall back to dot-stuffing (the copy path).
+ */
+export interface RawBody {
+  /** How the octets are framed. */
+  readonly encoding: 'dot-stuffed' | 'binary';
+  /** For MAIL `SIZE=` (RFC 1870 count; may be approximate for `'dot-stuffed'`, exact wire octets for `'binary'`). */
+  readonly size: number;
+  /** Called once when the body must go out; writes the octets itself, resolving when written or queued. */
+  write(): void | Promise<void>;
+}
+
+/** Body of a message: bytes, a string (UTF-8), chunks (sync or async), or a {@link RawBody}. */
+export type MessageBody = Uint8Array | string | Iterable<Uint8Array> | AsyncIterable<Uint8Array> | RawBody;
+
+/** True when `b` is a {@link RawBody}. */
+function isRawBody(b: MessageBody): b is RawBody {
+  if (typeof b !== 'object' || b instanceof Uint8Array) return false;
+  const r = b as Partial<RawBody>;
+  return typeof r.write === 'function' && (r.encoding === 'dot-stuffed' || r.encoding === 'binary');
+}
 
 /** Envelope given to {@link ClientSession.send}. */
 export interface OutgoingEnvelope {
@@ -447,12 +474,18 @@ export class ClientSession {
     try {
       const pipelining = (this.o.pipelining ?? true) && this.has('PIPELINING');
       const bodyType = envelope.body ?? '7BIT';
-      const chunking = this.has('CHUNKING') && (bodyType === 'BINARYMIME' || (this.o.preferChunking ?? false));
+      const raw = isRawBody(body) ? body : undefined;
+      if (raw !== undefined) {
+        if (!Number.isSafeInteger(raw.size) || raw.size < 0) throw new SmtpError('ERR_SMTP_INVALID_ARGUMENT', `RawBody size ${raw.size} is not an octet count`);
+        if (raw.encoding === 'binary' && !this.has('CHUNKING')) throw new SmtpError('ERR_SMTP_INVALID_ARGUMENT', 'binary RawBody needs CHUNKING, which the server does not offer');
+        if (raw.encoding === 'dot-stuffed' && bodyType === 'BINARYMIME') throw new SmtpError('ERR_SMTP_INVALID_ARGUMENT', 'BINARYMIME cannot be sent as a dot-stuffed body');
+      }
+      const chunking = raw !== undefined ? raw.encoding === 'binary' : this.has('CHUNKING') && (bodyType === 'BINARYMIME' || (this.o.preferChunking ?? false));
       if (bodyType === 'BINARYMIME' && !(this.has('CHUNKING') && this.has('BINARYMIME'))) {
         throw new SmtpError('ERR_SMTP_INVALID_ARGUMENT', 'server does not offer BINARYMIME/CHUNKING');
       }
-      const bodyBytes = typeof body === 'string' ? enc.encode(body) : body;
-      const knownSize = bodyBytes instanceof Uint8Array ? bodyBytes.length : undefined;
+      const bodyBytes = raw !== undefined ? new Uint8Array(0) : typeof body === 'string' ? enc.encode(body) : (body as Exclude<MessageBody, string | RawBody>);
+      const knownSize = raw !== undefined ? raw.size : bodyBytes instanceof Uint8Array ? bodyBytes.length : undefined;
       if (knownSize !== undefined && this.serverSizeLimit !== undefined && this.serverSizeLimit > 0 && knownSize > this.serverSizeLimit) {
         // RFC 1870 §5: the client must not send a message larger than the announced limit.
         throw new SmtpError('ERR_SMTP_SIZE', `message of ${knownSize} octets exceeds the server's SIZE ${this.serverSizeLimit}`, {
@@ -524,12 +557,12 @@ export class ClientSession {
       let final: SmtpReply;
       let size: number;
       if (chunking) {
-        ({ final, size } = await this.sendBdat(bodyBytes, pipelining));
+        ({ final, size } = raw !== undefined ? await this.sendRaw(raw, true) : await this.sendBdat(bodyBytes, pipelining));
       } else {
         const r354 = await (dataP ?? this.dataCommand());
         // RFC 5321 §4.2.1: act on the first digit — 3yz means "send the data".
         if (Math.floor(r354.code / 100) !== 3) throw new SmtpReplyError('DATA', r354);
-        ({ final, size } = await this.sendData(bodyBytes));
+        ({ final, size } = raw !== undefined ? await this.sendRaw(raw, false) : await this.sendData(bodyBytes));
       }
       open = false;
       this.setState('MailCompleted');
@@ -604,6 +637,39 @@ export class ClientSession {
     }
     const final = await finalP;
     return { final, size };
+  }
+
+  /**
+   * Sends a {@link RawBody}: after the 354 (DATA) or after `BDAT size LAST`,
+   * the caller's `write()` puts the octets on the connection. A final reply
+   * that arrives before the body was written (DATA) ends the connection, as
+   * the server would read the body as commands; a failing `write()` too.
+   */
+  private async sendRaw(body: RawBody, bdat: boolean): Promise<{ final: SmtpReply; size: number }> {
+    this.dataFinalArrived = false;
+    let finalP: Promise<SmtpReply>;
+    if (bdat) {
+      const label = `BDAT ${body.size} LAST`;
+      finalP = this.expect(label, this.t('dataTermination'));
+      void finalP.then(() => (this.dataFinalArrived = true), () => (this.dataFinalArrived = true));
+      this.write(asciiBytes(label + '\r\n'));
+    } else finalP = this.takeDataFinal();
+    this.flushWrites();
+    await this.writable(finalP);
+    if (this.failure !== undefined) throw this.failure;
+    if (!bdat && this.dataFinalArrived) {
+      const final = await finalP;
+      this.fail(new SmtpReplyError('end of data', final), true);
+      return { final, size: 0 };
+    }
+    try {
+      await body.write();
+    } catch (e) {
+      this.fail(new SmtpError('ERR_SMTP_ABORTED', `raw body write failed: ${String(e)}`, CONNECTION_LOST), true);
+      throw e;
+    }
+    const final = await finalP;
+    return { final, size: body.size };
   }
 
   private async sendBdat(

@@ -93,6 +93,7 @@ export {
   type ClientSessionOptions,
   type ClientTimeouts,
   type MessageBody,
+  type RawBody,
   type OutgoingEnvelope,
   type SendResult,
 } from './client-session.js';
