@@ -422,8 +422,21 @@ export class ServerSession {
 
   /**
    * Feeds received bytes (one chunk or any iterable of chunks — e.g. skb
-   * payload views). The bytes are not copied; do not modify them afterwards.
+   * payload views). The bytes are not copied.
+   *
+   * Ownership: with `owner`, after `receive()` returns the session keeps a
+   * view of these buffers only if it called `owner.hold()` for it (one hold
+   * per kept input chunk and per queued body piece), and calls
+   * `owner.release()` exactly once per hold when it no longer needs the view
+   * (input consumed, content read or taken with `takeRaw()` — then the hold
+   * passes to the taker —, transaction failed, hook settled, session closed
+   * or destroyed); the caller may drop its own reference right away. Without
+   * `owner` the session keeps plain views: the caller must not modify or
+   * reuse the memory until the message containing it completed and its
+   * `onData` hook settled, or the session closed. See `owner.ts`.
    * Ignored once the session closed.
+   * @param data - the received chunk(s)
+   * @param owner - keeps the memory of every chunk of `data` valid (reference counted)
    * @throws SmtpError `ERR_SMTP_STATE` when called before {@link start}.
    */
   receive(data: Uint8Array | Iterable<Uint8Array>, owner?: BufferOwner): void {
