@@ -253,7 +253,10 @@ export function tcpRecvmsg(sk: TcpSock, dst: Uint8Array): number {
       const avail = skb.len - offset;
       const n = Math.min(avail, want - copied);
       if (n > 0) {
-        if (offset + n <= skb.headlen) dst.set(skb.buf.subarray(skb.data + offset, skb.data + offset + n), copied);
+        if (offset + n <= skb.headlen) {
+          dst.set(skb.buf.subarray(skb.data + offset, skb.data + offset + n), copied);
+          countSkbCopy(skb, n); // tcp_recvmsg's skb→user copy, seen by the copy meter
+        }
         else skb.copyBits(offset, dst, n, copied);
       }
       sk.copiedSeq = seqAdd(sk.copiedSeq, n);

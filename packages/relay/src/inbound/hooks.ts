@@ -118,8 +118,8 @@ async function takeBody(d: HookDeps, message: IncomingMessage, session: ServerSe
           wire += seg.bytes.length;
           const owner = seg.owner;
           const off = owner instanceof SkbOwner ? owner.locate(seg.bytes) : -1;
-          if (off < 0) throw new SmtpError('ERR_SMTP_ABORTED', 'zero-copy body segment without its skb');
-          skbSlice(owner!.skb, off, seg.bytes.length, { pool: stack.pool, headroom: stack.maxTcpHeader }, skbs);
+          if (!(owner instanceof SkbOwner) || off < 0) throw new SmtpError('ERR_SMTP_ABORTED', 'zero-copy body segment without its skb');
+          skbSlice(owner.skb, off, seg.bytes.length, { pool: stack.pool, headroom: stack.maxTcpHeader }, skbs);
         } finally {
           seg.owner?.release();
         }

@@ -41,6 +41,7 @@ export class HeldBody {
     const skb = allocSkb(headroom + bytes.length, pool !== undefined ? { pool } : undefined);
     skb.reserve(headroom);
     skb.putData(bytes);
+    skb.headerRelease(); // its clones push TCP/IP headers into the headroom; we never touch it again
     return skb;
   }
 

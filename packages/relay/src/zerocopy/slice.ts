@@ -35,6 +35,7 @@ export function skbSlice(skb: SkBuff, off: number, len: number, opts: SliceOptio
     const c = skb.clone();
     c.trim(Math.min(end, headlen));
     if (off > 0) c.pull(off);
+    c.headerRelease(); // payload only: the header area stays the sender's (skb_header_release)
     out.push(c);
   }
   pos = headlen;
