@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the interop tests talk to: tshark/tcpdump (pcap
 # readers and decoders), python3-scapy (a second packet decoder/generator),
-# Postfix's smtp-source/smtp-sink, swaks, and iproute2 for network namespaces.
+# Postfix's smtp-source/smtp-sink, swaks (with Net::SSLeay for --tls), openssl
+# (test certificates), and iproute2 for network namespaces.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 SUDO=""
@@ -13,6 +14,8 @@ command -v swaks >/dev/null || need+=(swaks)
 command -v smtp-sink >/dev/null && command -v smtp-source >/dev/null || [ -x /usr/sbin/smtp-sink ] || need+=(postfix)
 /usr/bin/python3 -c 'import scapy' 2>/dev/null || need+=(python3-scapy)
 command -v ip >/dev/null || need+=(iproute2)
+/usr/bin/perl -MNet::SSLeay -e1 2>/dev/null || need+=(libnet-ssleay-perl libio-socket-ssl-perl) # swaks --tls
+command -v openssl >/dev/null || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
   echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
   echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
