@@ -4,7 +4,7 @@
  * (round-robin, the order rotated each round) for the latency run and then
  * for the throughput run; then the concurrency sweep. A configuration whose
  * run fails verification or errors is marked failed (its figures are not
- * reported) and the rest continue.
+ * reported at that size) and the rest continue.
  * @module
  */
 import { randomUUID } from 'node:crypto';
@@ -59,18 +59,20 @@ export async function measure(c: LiveConfig, spec: Omit<RunSpec, 'target' | 'exp
  */
 export async function runSchedule(live: LiveConfig[], sch: Schedule, onStep: (what: string) => void, failed: Map<string, string>): Promise<Reading[]> {
   const out: Reading[] = [];
-  const ok = (c: LiveConfig): boolean => !failed.has(c.name);
   for (const size of sch.sizes) {
+    // a failure rules out one configuration at one size (keyed "config size")
+    const at = (c: LiveConfig): LiveConfig => ({ ...c, name: `${c.name} ${size.label}` });
+    const ok = (c: LiveConfig): boolean => !failed.has(at(c).name);
     for (const c of live.filter(ok)) {
       onStep(`warm-up ${c.name} ${size.label}`);
-      await guarded(c, failed, () => measure(c, { size: size.octets, mode: 'count', count: sch.warmupCount, windowMs: 0, concurrency: 1, drainTimeoutMs: sch.drainTimeoutMs }));
+      await guarded(at(c), failed, () => measure(c, { size: size.octets, mode: 'count', count: sch.warmupCount, windowMs: 0, concurrency: 1, drainTimeoutMs: sch.drainTimeoutMs }));
     }
     for (let r = 0; r < sch.readings; r++) {
       for (const kind of ['latency', 'throughput'] as const) {
         for (const c of rotate(live, r)) {
           onStep(`${kind} ${c.name} ${size.label} #${r + 1}`);
           if (!ok(c)) continue;
-          const m = await guarded(c, failed, () =>
+          const m = await guarded(at(c), failed, () =>
             measure(c, { size: size.octets, mode: kind === 'latency' ? 'count' : 'window', count: size.count, windowMs: size.windowMs, concurrency: 1, drainTimeoutMs: sch.drainTimeoutMs }),
           );
           if (m === undefined) continue;

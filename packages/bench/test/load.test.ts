@@ -52,7 +52,7 @@ describe('MessageChecker', () => {
   });
   it('notices a changed body', () => {
     const bad = Buffer.from(body);
-    bad[100] ^= 1;
+    bad[100] = (bad[100] as number) ^ 1;
     const c = new MessageChecker();
     c.push(Buffer.concat([head, bad]));
     const r = c.finish();
