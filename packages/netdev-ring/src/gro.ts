@@ -21,8 +21,9 @@
  * through untouched, in order: the held packet of a flow is flushed before an
  * unmergeable packet of the same flow is delivered, and a packet GRO cannot
  * parse (not TCP/IPv4) flushes all held packets first. Cloned (shared) skbs
- * are merged too: the first segment of a merge is unshared (copied) because
- * its headers are rewritten; later segments are chained read-only.
+ * are merged too, without copying payload: a cloned first segment gets a fresh
+ * head with a copy of its IPv4+TCP headers (the only bytes rewritten) and is
+ * chained behind it, headers pulled; later segments are chained read-only.
  *
  * The merged skb: IPv4 total length and header checksum updated; TCP flags
  * are those of the first segment OR'ed with PSH/FIN of the last; `gsoSize` =
@@ -36,15 +37,17 @@
  *
  * @module
  */
-import { csumFold, csumPartial, csumTcpUdpNofold, IpSummed, type SkBuff } from '@netlayers/skbuff';
+import { allocSkb, csumFold, csumPartial, csumTcpUdpNofold, IpSummed, type SkBuff } from '@netlayers/skbuff';
 import { ETH_P } from './ether.js';
-import { IP, IPPROTO_TCP, TCP, TCP_FLAG } from './gso.js';
+import { IP, IPPROTO_TCP, skbCopyMeta, TCP, TCP_FLAG } from './gso.js';
 
 /** Maximum flows held at once (`MAX_GRO_SKBS`). */
 export const MAX_GRO_SKBS = 8;
 
 interface Held {
   skb: SkBuff;
+  /** IPv4 + TCP header bytes of the first segment. */
+  hdrLen: number;
   key: string;
   nextSeq: number;
   mss: number;
@@ -111,6 +114,7 @@ export class GroList {
         h.skb.len + plen <= 65535 &&
         info.csumOk;
       if (canMerge) {
+        if (h.count === 1) h.skb = mergeHead(h.skb, h.hdrLen);
         skb.pull(info.hdrLen);
         h.skb.appendFragList(skb);
         h.nextSeq = (h.nextSeq + plen) >>> 0;
@@ -125,12 +129,9 @@ export class GroList {
     // Start a new held packet if this one could be extended; else pass it on.
     if (ctl === 0 && plen > 0 && info.csumOk && (info.flags & (TCP_FLAG.PSH | TCP_FLAG.FIN)) === 0) {
       if (this.held.length >= MAX_GRO_SKBS) this.flushAt(0);
-      // The head of a merge gets its headers rewritten and a frag list: it must own its
-      // data. A clone (e.g. the very skb a same-thread sender keeps for retransmission)
-      // is copied once here; the segments chained after it stay shared, read-only.
-      if (skb.isCloned()) skb.unshare();
       this.held.push({
         skb,
+        hdrLen: info.hdrLen,
         key: info.key,
         nextSeq: (info.seq + plen) >>> 0,
         mss: plen,
@@ -178,6 +179,39 @@ export class GroList {
   stats(): GroStats {
     return { ...this.s };
   }
+}
+
+/** Headroom of a fresh merge head (`NET_SKB_PAD`). */
+const GRO_HEAD_PAD = 32;
+
+/**
+ * The skb a merge starts from. The head of a merge gets its headers rewritten and
+ * a frag list, so it must own its data. A clone (e.g. the very skb a same-thread
+ * sender keeps for retransmission) is not copied: a fresh head gets a copy of its
+ * `hdrLen` header bytes (metered `copyBits`) and the clone, headers pulled off, is
+ * chained as the first member of its `fragList` — Linux's `skb_gro_receive`
+ * frag_list path when the held packet cannot take a frag list itself. Called when
+ * the second segment merges (a packet held alone is delivered unchanged). The new
+ * head has no link header: `macHeader` is unset.
+ */
+function mergeHead(skb: SkBuff, hdrLen: number): SkBuff {
+  if (!skb.isCloned()) return skb;
+  const h = allocSkb(GRO_HEAD_PAD + hdrLen, { pool: skb.pool });
+  try {
+    h.reserve(GRO_HEAD_PAD);
+    const d = h.putOff(hdrLen);
+    skb.copyBits(0, h.buf, hdrLen, d);
+    h.networkHeader = d;
+    h.transportHeader = d + 20;
+    skbCopyMeta(h, skb);
+    h.ipSummed = skb.ipSummed;
+  } catch (e) {
+    h.free();
+    throw e;
+  }
+  skb.pull(hdrLen);
+  h.appendFragList(skb);
+  return h;
 }
 
 function wr16(b: Uint8Array, o: number, v: number): void {

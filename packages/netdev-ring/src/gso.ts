@@ -7,7 +7,9 @@
  * a device without TSO, {@link skbGsoSegment} cuts it into MSS-sized segments
  * just before the driver (`validate_xmit_skb` → `skb_gso_segment`).
  *
- * Each segment gets a copy of the link, IPv4 and TCP headers, fixed up as
+ * Each segment is a new head with a copy of the link, IPv4 and TCP headers
+ * (the payload is referenced as page frags, not copied, as `skb_segment`
+ * does), fixed up as
  * Linux's `inet_gso_segment` / `tcp_gso_segment` do:
  * - IPv4 total length = header + TCP header + this segment's payload;
  *   identification = first id + segment index; header checksum recomputed;
@@ -29,9 +31,11 @@ import {
   csumTcpUdpMagic,
   csumTcpUdpNofold,
   IpSummed,
+  skbChecksum,
   type SkBuff,
 } from '@netlayers/skbuff';
 import { ETH_P } from './ether.js';
+import { RangeRefs, SegmentRefs, skbAppendRange } from './skb-range.js';
 
 /** IPv4 header field offsets (RFC 791). */
 export const IP = { VER_IHL: 0, TOS: 1, TOT_LEN: 2, ID: 4, FRAG_OFF: 6, TTL: 8, PROTOCOL: 9, CHECK: 10, SADDR: 12, DADDR: 16 } as const;
@@ -41,7 +45,7 @@ export const TCP = { SPORT: 0, DPORT: 2, SEQ: 4, ACK: 8, DOFF: 12, FLAGS: 13, WI
 export const TCP_FLAG = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20, ECE: 0x40, CWR: 0x80 } as const;
 /** IP protocol number of TCP. */
 export const IPPROTO_TCP = 6;
-/** Headroom reserved in each segment (`NET_SKB_PAD`). */
+/** Minimum headroom reserved in each segment (`NET_SKB_PAD`); the original's if larger. */
 export const NET_SKB_PAD = 32;
 
 /** Offsets of the headers of an IPv4/TCP frame, relative to `skb.data`. */
@@ -111,6 +115,21 @@ export interface GsoOptions {
   hwCsum: boolean;
 }
 
+/**
+ * Copies the per-packet metadata a new head built from `from` inherits
+ * (`protocol`, `pktType`, `dev`, `priority`, `mark`, `hash`, `tstamp`), as
+ * `skb_segment` / GRO's fresh heads do (`__copy_skb_header`, in part).
+ */
+export function skbCopyMeta(to: SkBuff, from: SkBuff): void {
+  to.protocol = from.protocol;
+  to.pktType = from.pktType;
+  to.dev = from.dev;
+  to.priority = from.priority;
+  to.mark = from.mark;
+  to.hash = from.hash;
+  to.tstamp = from.tstamp;
+}
+
 function rd16(b: Uint8Array, o: number): number {
   return ((b[o] as number) << 8) | (b[o + 1] as number);
 }
@@ -133,6 +152,13 @@ function wr32(b: Uint8Array, o: number, v: number): void {
  * payload bytes. The input skb is not modified beyond linearising its headers
  * and is not freed (the caller frees it). Segments are new skbs from the same
  * pool, owned by the caller.
+ *
+ * Zero-copy, as Linux's `skb_segment`: each segment is a fresh head whose linear
+ * area holds only the link, IPv4 and TCP headers (copied from `skb` with
+ * `copyBits`: `payload offset` bytes per segment, metered); its payload is
+ * referenced as page frags (shared frags of `skb`, and borrowed pages over its
+ * linear area: see {@link skbAppendRange}). The TCP checksum is computed in place
+ * over those references, or left CHECKSUM_PARTIAL for the device.
  * @returns the segments in order, or null if `skb` is not segmentable TCP/IPv4
  */
 export function skbGsoSegment(skb: SkBuff, opts: GsoOptions): SkBuff[] | null {
@@ -144,26 +170,40 @@ export function skbGsoSegment(skb: SkBuff, opts: GsoOptions): SkBuff[] | null {
   if (!(mss > 0)) return null;
   const end = nh + lay.totLen; // ignore link padding beyond the IP datagram
   const payloadLen = end - payload;
-  const hdr = new Uint8Array(payload);
-  skb.copyBits(0, hdr, payload);
-  const id0 = rd16(hdr, nh + IP.ID);
-  const seq0 = rd32(hdr, th + TCP.SEQ);
-  const flags0 = hdr[th + TCP.FLAGS] as number;
-  const saddr = rd32(hdr, nh + IP.SADDR);
-  const daddr = rd32(hdr, nh + IP.DADDR);
+  // The headers are linear (tcpFrameLayout pulled them): read the fields in place.
+  const hb = skb.buf;
+  const hd = skb.data;
+  const id0 = rd16(hb, hd + nh + IP.ID);
+  const seq0 = rd32(hb, hd + th + TCP.SEQ);
+  const flags0 = hb[hd + th + TCP.FLAGS] as number;
+  const saddr = rd32(hb, hd + nh + IP.SADDR);
+  const daddr = rd32(hb, hd + nh + IP.DADDR);
   const nseg = Math.max(1, Math.ceil(payloadLen / mss));
+  // skb_segment keeps the original's headroom: whoever pulls these headers can push its own.
+  const headroom = Math.max(NET_SKB_PAD, skb.headroom());
   const segs: SkBuff[] = [];
+  const run = new RangeRefs();
   try {
     for (let i = 0; i < nseg; i++) {
       const off = i * mss;
       const segLen = Math.min(mss, payloadLen - off);
-      const seg = allocSkb(NET_SKB_PAD + payload + segLen, { pool: skb.pool });
+      const seg = allocSkb(headroom + payload, { pool: skb.pool });
       segs.push(seg);
-      seg.reserve(NET_SKB_PAD);
-      const base = seg.putOff(payload + segLen);
+      seg.reserve(headroom);
+      // Charge the head like a NET_SKB_PAD one: the extra headroom mirrors the
+      // super-skb's, already charged to its sender (and keeps receive windows as before).
+      seg.truesize -= headroom - NET_SKB_PAD;
+      const base = seg.putOff(payload);
+      skb.copyBits(0, seg.buf, payload, base); // the headers only
+      const refs = new SegmentRefs(seg, run);
+      try {
+        skbAppendRange(refs, skb, payload + off, segLen);
+        refs.finish();
+      } catch (e) {
+        refs.abort();
+        throw e;
+      }
       const b = seg.buf;
-      b.set(hdr, base);
-      if (segLen > 0) skb.copyBits(payload + off, b, segLen, base + payload);
       // IPv4 fix-ups.
       const ip = base + nh;
       wr16(b, ip + IP.TOT_LEN, ihl + thl + segLen);
@@ -185,24 +225,22 @@ export function skbGsoSegment(skb: SkBuff, opts: GsoOptions): SkBuff[] | null {
         seg.csumStart = t;
         seg.csumOffset = TCP.CHECK;
       } else {
+        // Header (even length) then payload, summed where the bytes are.
         wr16(b, t + TCP.CHECK, 0);
-        const sum = csumPartial(b, t, tcpLen, 0);
+        const sum = skbChecksum(seg, th, tcpLen, 0);
         wr16(b, t + TCP.CHECK, csumFold(csumTcpUdpNofold(saddr, daddr, tcpLen, IPPROTO_TCP, sum)));
         seg.ipSummed = IpSummed.NONE;
       }
       seg.macHeader = base;
       seg.networkHeader = ip;
       seg.transportHeader = t;
-      seg.protocol = skb.protocol;
-      seg.priority = skb.priority;
-      seg.mark = skb.mark;
-      seg.hash = skb.hash;
-      seg.tstamp = skb.tstamp;
-      seg.dev = skb.dev;
+      skbCopyMeta(seg, skb);
     }
   } catch (e) {
     for (const s of segs) s.free();
     throw e;
+  } finally {
+    run.release();
   }
   return segs;
 }

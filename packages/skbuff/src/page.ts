@@ -16,17 +16,40 @@ import { globalCounters, PoolCounters, type PoolStats } from './stats.js';
 
 /** A refcounted page (`struct page`). */
 export class Page {
-  /** The page's memory; `bytes.length === pool.pageSize`. */
+  /** The page's memory; `bytes.length === pool.pageSize` (except {@link Page.borrow}ed pages). */
   readonly bytes: Uint8Array;
   /** The pool this page returns to. */
   readonly pool: PagePool;
   /** @internal current reference count; 0 = free (in the pool's cache). */
   _ref = 1;
+  /** @internal a borrowed page's release hook (see {@link Page.borrow}); null for pool pages. */
+  _release: (() => void) | null = null;
 
   /** @internal use {@link PagePool.alloc}. */
   constructor(pool: PagePool, bytes: Uint8Array) {
     this.pool = pool;
     this.bytes = bytes;
+  }
+
+  /**
+   * A page over memory owned by someone else (Linux: the page behind an skb's
+   * `head_frag` head), so that bytes not in a pool page — e.g. an skb's linear
+   * area — can be referenced as fragments without copying. The caller gets one
+   * reference; when the last one is put, `release` runs (e.g. freeing the clone
+   * that keeps the memory alive) instead of returning the page to a pool. The page
+   * also holds a permanent reference for the owner, so its `refcount` is at least
+   * 2 while in use: skbuff never treats the borrowed bytes as private (writes to
+   * them are refused as to any shared page). Not counted in any pool's stats.
+   *
+   * @param bytes - the memory (any length; `pool` is a placeholder pool)
+   * @param release - called once, after the last reference is dropped
+   * @returns the page, refcount 2 (caller's + owner's)
+   */
+  static borrow(bytes: Uint8Array, release: () => void): Page {
+    const p = new Page(borrowedPagePool, bytes);
+    p._ref = 2;
+    p._release = release;
+    return p;
   }
 
   /** Current reference count (`page_ref_count`). */
@@ -52,6 +75,13 @@ export class Page {
   put(): void {
     if (this._ref <= 0) skbThrow('PAGE_FREED', 'put() on a freed page (double free)');
     if (--this._ref === 0) this.pool._release(this);
+    else if (this._ref === 1 && this._release !== null) {
+      // only the owner's reference of a borrowed page is left: give the memory back
+      const release = this._release;
+      this._release = null;
+      this._ref = 0;
+      release();
+    }
   }
 }
 
@@ -126,3 +156,6 @@ export class PagePool {
 
 /** The default page pool (4096-byte pages) used when none is given. */
 export const defaultPagePool: PagePool = new PagePool();
+
+/** The `pool` of {@link Page.borrow}ed pages: never allocates, never receives them back. */
+const borrowedPagePool: PagePool = new PagePool({ maxCached: 0 });
