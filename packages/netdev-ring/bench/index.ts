@@ -4,12 +4,14 @@
  *   - SharedRing between two worker threads: descriptors/s (raw, zero-copy visit);
  *   - DevicePair in one thread: frames/s one-by-one vs batched (skb alloc → xmit → NAPI → handler → free);
  *   - SharedRingDevice pair across two workers: frames/s one-by-one vs batched;
- *   - doorbells per 1,000 frames with and without notification suppression.
+ *   - doorbells per 1,000 frames with and without notification suppression;
+ *   - software GSO → GRO of 64 KiB TCP super-skbs: payload bytes/s, bytes copied.
  * Figures only; nothing is asserted. Run: npm run bench -w @netlayers/netdev-ring
  */
 import { Worker } from 'node:worker_threads';
 import { skbStats } from '@netlayers/skbuff';
 import { SharedRing, createSharedLink } from '../src/index.js';
+import { gsoGroRun } from './cases.js';
 
 const fmt = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(1));
 const rows: [string, string][] = [];
@@ -95,6 +97,11 @@ async function workerPairBench(mode: 'batch' | 'single', suppress: boolean, coun
   return { rate: (r.got as number) / (wallMs / 1000), cpuRate: (r.got as number) / cpuS, got: r.got as number, doorbells: tx.doorbells, produced: tx.produced };
 }
 
+/** Bytes the copy meter counts for one super-skb through GSO → GRO (in this thread). */
+function gsoGroCopies(): number {
+  return gsoGroRun(1).firstCopied;
+}
+
 async function main(): Promise<void> {
   console.log(`@netlayers/netdev-ring benchmarks — node ${process.version}, ${new Date().toISOString()}\n`);
   const r1 = await inFreshThread('ringBench', [1]);
@@ -111,6 +118,8 @@ async function main(): Promise<void> {
   const pr = await inFreshThread('pairRecycledBench', [64]);
   report('DevicePair in-thread, xmitBatch(64), skbs recycled (descriptors/s)', both(pr));
   report('  (reference) skb alloc + free alone (per s)', both(await inFreshThread('allocFreeBench', [])));
+  report('software GSO 64 KiB → 1448-byte segments → GRO (payload bytes/s)', both(await inFreshThread('gsoGroBench', [])));
+  report('  bytes copied per 64 KiB super-skb (headers only)', String(gsoGroCopies()));
 
   const sr64 = await sharedRingBench(64);
   const sr1 = await sharedRingBench(1, 2_000_000);
