@@ -139,6 +139,11 @@ export function gsoGroBench(total = 2_000_000_000): number {
   return gsoGroRun(total).moved;
 }
 
+/** Bytes the copy meter counts for one super-skb through GSO → GRO. */
+export function gsoGroCopied(): number {
+  return gsoGroRun(1).firstCopied;
+}
+
 /** {@link gsoGroBench}, also returning the bytes copied by the first super-skb. */
 export function gsoGroRun(total: number): { moved: number; firstCopied: number } {
   const payload = new Uint8Array(65536 - 14 - 40 - 200).map((_, i) => i & 0xff);

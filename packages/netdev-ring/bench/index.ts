@@ -11,7 +11,6 @@
 import { Worker } from 'node:worker_threads';
 import { skbStats } from '@netlayers/skbuff';
 import { SharedRing, createSharedLink } from '../src/index.js';
-import { gsoGroRun } from './cases.js';
 
 const fmt = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(1));
 const rows: [string, string][] = [];
@@ -97,9 +96,17 @@ async function workerPairBench(mode: 'batch' | 'single', suppress: boolean, coun
   return { rate: (r.got as number) / (wallMs / 1000), cpuRate: (r.got as number) / cpuS, got: r.got as number, doorbells: tx.doorbells, produced: tx.produced };
 }
 
-/** Bytes the copy meter counts for one super-skb through GSO → GRO (in this thread). */
-function gsoGroCopies(): number {
-  return gsoGroRun(1).firstCopied;
+/** What an in-thread case returns (not a rate), run once in a fresh worker. */
+async function caseValue(name: string, args: number[]): Promise<number> {
+  const w = new Worker(caseWorker, { workerData: { name, args }, execArgv: ['--conditions=@netlayers/source'] });
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      w.once('message', (m: { value: number }) => resolve(m.value));
+      w.once('error', reject);
+    });
+  } finally {
+    await w.terminate();
+  }
 }
 
 async function main(): Promise<void> {
@@ -119,7 +126,7 @@ async function main(): Promise<void> {
   report('DevicePair in-thread, xmitBatch(64), skbs recycled (descriptors/s)', both(pr));
   report('  (reference) skb alloc + free alone (per s)', both(await inFreshThread('allocFreeBench', [])));
   report('software GSO 64 KiB → 1448-byte segments → GRO (payload bytes/s)', both(await inFreshThread('gsoGroBench', [])));
-  report('  bytes copied per 64 KiB super-skb (headers only)', String(gsoGroCopies()));
+  report('  bytes copied per 64 KiB super-skb (headers only)', String(await caseValue('gsoGroCopied', [])));
 
   const sr64 = await sharedRingBench(64);
   const sr1 = await sharedRingBench(1, 2_000_000);
