@@ -20,6 +20,8 @@ export interface Sink {
   server: SmtpServer;
   /** Reply for the next messages (e.g. 451 to defer, 550 to bounce); undefined accepts. */
   reply: { code: number; enhanced: string; message: string } | undefined;
+  /** Per-sender reply (checked before `reply`). */
+  replyFor?: ((from: string) => { code: number; enhanced: string; message: string } | undefined) | undefined;
   close(): Promise<void>;
 }
 
@@ -32,7 +34,8 @@ export async function startSink(port = 0): Promise<Sink> {
     async onData(msg) {
       const parts: Buffer[] = [];
       for await (const c of msg) parts.push(Buffer.from(c));
-      if (sink.reply !== undefined) return sink.reply;
+      const r = sink.replyFor?.(msg.envelope.from) ?? sink.reply;
+      if (r !== undefined) return r;
       sink.messages.push({ from: msg.envelope.from, to: msg.envelope.to.map((r) => r.address), body: Buffer.concat(parts) });
       return undefined;
     },
