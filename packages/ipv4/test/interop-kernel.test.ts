@@ -19,6 +19,8 @@ const run = promisify(execFile);
 const IS_ROOT = process.getuid?.() === 0;
 const ok = (cmd: string, args: string[]) => spawnSync(cmd, args, { timeout: 20_000 }).status === 0;
 const CAN = IS_ROOT && existsSync('/usr/bin/python3') && ok('ip', ['-V']) && ok('/usr/bin/python3', ['-c', 'import socket; socket.AF_PACKET']);
+// Under CI a missing real peer is a failure, never a skip (scripts/install-system-deps.sh installs it).
+if (process.env.CI === 'true' && (!CAN)) throw new Error('root, ip and python3 with AF_PACKET required under CI=true');
 const NS = `nl-ipv4-k${process.pid}`;
 const fx = (f: string) => join(__dirname, 'fixtures', f);
 const nsExec = (args: string[], timeout = 20_000) => run('ip', ['netns', 'exec', NS, ...args], { timeout, encoding: 'utf8' });

@@ -12,6 +12,8 @@ import { IcmpPacket, IcmpRepr, IpProtocol, MAX_HEADER, ipQueueXmit, ipv4 } from 
 import { TestNet } from '../src/testing/index.js';
 
 const HAS_TSHARK = spawnSync('sh', ['-c', 'command -v tshark']).status === 0;
+// Under CI a missing real peer is a failure, never a skip (scripts/install-system-deps.sh installs it).
+if (process.env.CI === 'true' && (!HAS_TSHARK)) throw new Error('tshark required under CI=true');
 const dir = mkdtempSync(join(tmpdir(), 'nl-ipv4-stack-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -21,6 +21,8 @@ const HAS_TSHARK = has('tshark');
 const HAS_SCAPY = existsSync('/usr/bin/python3') && spawnSync('/usr/bin/python3', ['-c', 'import scapy.all'], { timeout: 30_000 }).status === 0;
 const IS_ROOT = process.getuid?.() === 0;
 const HAS_NETNS = IS_ROOT && HAS_SCAPY && has('ip') && has('tcpdump');
+// Under CI a missing real peer is a failure, never a skip (scripts/install-system-deps.sh installs it).
+if (process.env.CI === 'true' && (!HAS_TSHARK || !HAS_SCAPY || !HAS_NETNS)) throw new Error('tshark, scapy, root, ip and tcpdump required under CI=true');
 
 const dir = mkdtempSync(join(tmpdir(), 'nl-ipv4-interop-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -16,6 +16,8 @@ import { isNetdevError } from './errors.js';
 const has = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 const HAS_TCPDUMP = has('tcpdump');
 const HAS_TSHARK = has('tshark');
+// Under CI a missing real peer is a failure, never a skip (scripts/install-system-deps.sh installs it).
+if (process.env.CI === 'true' && (!HAS_TCPDUMP || !HAS_TSHARK)) throw new Error('tcpdump and tshark required under CI=true');
 const dir = mkdtempSync(join(tmpdir(), 'netdev-pcap-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

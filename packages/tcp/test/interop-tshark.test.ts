@@ -12,6 +12,8 @@ import { PcapWriter } from '@netlayers/netdev-ring';
 import { createTestbed } from '../src/testing/index.js';
 
 const TSHARK = ['/usr/bin/tshark', '/usr/local/bin/tshark'].find((p) => existsSync(p));
+// Under CI a missing real peer is a failure, never a skip (scripts/install-system-deps.sh installs it).
+if (process.env.CI === 'true' && (TSHARK === undefined)) throw new Error('tshark required under CI=true');
 
 describe('tshark decodes our segments', () => {
   it.skipIf(TSHARK === undefined)('checksums good, SYN options, payload complete', async () => {

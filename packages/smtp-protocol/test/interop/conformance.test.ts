@@ -14,6 +14,8 @@ import type { NodemailerServer, OurServer, SmtpSink } from './helpers.js';
 
 const CONFORMANCE_MD = fileURLToPath(new URL('../../CONFORMANCE.md', import.meta.url));
 const hasSink = findTool(SMTP_SINK) !== undefined;
+// Under CI a missing real peer is a failure, never a skip (scripts/install-system-deps.sh installs it).
+if (process.env.CI === 'true' && (!hasSink)) throw new Error('smtp-sink required under CI=true');
 /** Both servers get the same SIZE limit so the SIZE items apply. */
 const SIZE = 100_000;
 /**

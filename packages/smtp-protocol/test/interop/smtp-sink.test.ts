@@ -10,6 +10,8 @@ import { HOST, SMTP_SINK, findTool, sinkRecords, startSmtpSink } from './helpers
 import type { SmtpSink } from './helpers.js';
 
 const hasSink = findTool(SMTP_SINK) !== undefined;
+// Under CI a missing real peer is a failure, never a skip (scripts/install-system-deps.sh installs it).
+if (process.env.CI === 'true' && (!hasSink)) throw new Error('smtp-sink required under CI=true');
 /** Short client timers: a hang would show up as ERR_SMTP_TIMEOUT, not as a stuck test. */
 const TIMEOUTS: ClientTimeouts = { greeting: 5000, command: 5000, mail: 5000, rcpt: 5000, dataInit: 5000, dataBlock: 5000, dataTermination: 5000 };
 const ENVELOPE = { from: 'alice@x.example', to: ['bob@y.example', 'carol@y.example'] };

@@ -10,6 +10,8 @@ import { HOST, SMTP_SOURCE, findTool, runProcess, startOurServer } from './helpe
 import type { OurServer } from './helpers.js';
 
 const hasSource = findTool(SMTP_SOURCE) !== undefined;
+// Under CI a missing real peer is a failure, never a skip (scripts/install-system-deps.sh installs it).
+if (process.env.CI === 'true' && (!hasSource)) throw new Error('smtp-source required under CI=true');
 let server: OurServer | undefined;
 let dir: string | undefined;
 

@@ -13,6 +13,8 @@ import { HOST, findTool, runProcess, startOurServer } from './helpers.js';
 import type { OurServer } from './helpers.js';
 
 const OPENSSL = findTool('openssl');
+// Under CI a missing real peer is a failure, never a skip (scripts/install-system-deps.sh installs it).
+if (process.env.CI === 'true' && (OPENSSL === undefined)) throw new Error('openssl required under CI=true');
 let dir = '';
 let server: OurServer | undefined;
 

@@ -10,6 +10,8 @@ import { HOST, findTool, runProcess, startOurServer } from './helpers.js';
 import type { OurServer } from './helpers.js';
 
 const SWAKS = findTool('swaks');
+// Under CI a missing real peer is a failure, never a skip (scripts/install-system-deps.sh installs it).
+if (process.env.CI === 'true' && (SWAKS === undefined)) throw new Error('swaks required under CI=true');
 const SIZE = 20_000;
 
 let server: OurServer | undefined;
