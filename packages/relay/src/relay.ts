@@ -120,7 +120,7 @@ class RelayImpl implements Relay {
     this.queue = queue;
     await queue.start();
     const proxy = o.accept === 'proxy' ? new ProxyForwarder(ctx, this.pool) : undefined;
-    const hooks = relayHooks({ ctx, store, queue, proxy, perClient: new Map() });
+    const hooks = relayHooks({ ctx, store, queue, proxy });
     this.listener = o.transport === 'kernel' ? new KernelListener(ctx, hooks) : new NetlayersListener(ctx, hooks);
     const ep: Endpoint = await this.listener.listen();
     o.logger.info({ listen: `${ep.host}:${ep.port}`, transport: o.transport, forward: o.forward, accept: o.accept, nextHop: `${ctx.router.smarthost.host}:${ctx.router.smarthost.port}` }, 'relay listening');

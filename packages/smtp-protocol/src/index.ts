@@ -106,6 +106,7 @@ export {
 } from './duplex.js';
 export {
   createServer,
+  serverStartTls,
   connect,
   sendMail,
   sendMailDetailed,

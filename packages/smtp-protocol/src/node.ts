@@ -41,6 +41,20 @@ export interface SmtpServer {
   readonly server: net.Server;
 }
 
+/**
+ * The STARTTLS upgrade of a server-side stream (RFC 3207) for
+ * `attachServerSession({ startTls })`: wraps `stream` in a server
+ * `tls.TLSSocket` and resolves with it once the handshake is done.
+ */
+export function serverStartTls(secureContext: tls.SecureContext): (stream: DuplexLike) => Promise<DuplexLike> {
+  return (stream) =>
+    new Promise<DuplexLike>((resolve, reject) => {
+      const t = new tls.TLSSocket(stream as net.Socket, { isServer: true, secureContext });
+      t.once('secure', () => resolve(t));
+      t.once('error', reject);
+    });
+}
+
 let idSeq = 0;
 
 /**
@@ -102,12 +116,7 @@ export function createServer(options: CreateServerOptions = {}): SmtpServer {
       ...(received !== undefined ? { receivedHeader: received } : {}),
       ...(secureContext !== undefined
         ? {
-            startTls: (stream: DuplexLike) =>
-              new Promise<DuplexLike>((resolve, reject) => {
-                const t = new tls.TLSSocket(stream as net.Socket, { isServer: true, secureContext });
-                t.once('secure', () => resolve(t));
-                t.once('error', reject);
-              }),
+            startTls: serverStartTls(secureContext),
           }
         : {}),
     };

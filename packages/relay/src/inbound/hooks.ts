@@ -45,8 +45,6 @@ export interface HookDeps {
   store: MessageStore;
   queue: QueueManager;
   proxy: ProxyForwarder | undefined;
-  /** Per-client connection counts (limits). */
-  perClient: Map<string, number>;
 }
 
 function storageReply(e: unknown): SmtpResponse {
@@ -57,7 +55,6 @@ function storageReply(e: unknown): SmtpResponse {
 /** Builds the server hooks of one relay. */
 export function relayHooks(d: HookDeps): ServerHooks {
   const { ctx } = d;
-  const o = ctx.o;
   return {
     onRcptTo(address: string, _params, session: ServerSession) {
       if (!ctx.policy.mayRelay(session.remote.address, address)) {

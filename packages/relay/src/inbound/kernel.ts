@@ -6,7 +6,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { attachServerSession, type DuplexLike, type ServerHooks, type ServerSession } from '@netlayers/smtp-protocol';
+import { attachServerSession, serverStartTls, type ServerHooks, type ServerSession } from '@netlayers/smtp-protocol';
 import type { Endpoint } from '../addr.js';
 import type { RelayContext } from '../context.js';
 import { ConnectionLimits } from './limits.js';
@@ -50,16 +50,7 @@ export class KernelListener implements InboundListener {
             this.sessions.delete(s);
           },
         },
-        ...(secureContext !== undefined
-          ? {
-              startTls: (stream: DuplexLike) =>
-                new Promise<DuplexLike>((resolve, reject) => {
-                  const t = new tls.TLSSocket(stream as net.Socket, { isServer: true, secureContext });
-                  t.once('secure', () => resolve(t));
-                  t.once('error', reject);
-                }),
-            }
-          : {}),
+        ...(secureContext !== undefined ? { startTls: serverStartTls(secureContext) } : {}),
       });
       if (session.state !== 'Closed') this.sessions.add(session);
     });

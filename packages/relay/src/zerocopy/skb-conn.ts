@@ -370,9 +370,6 @@ export class SkbConn implements SessionTransport {
     sk.onError = null;
     const h = this.handlers;
     this.handlers = null;
-    if (sk.state !== TcpState.CLOSE && !this.eof) {
-      // closed by us: the socket finishes its FIN handshake on its own (tcpClose)
-    }
     h?.close(err);
   }
 }
