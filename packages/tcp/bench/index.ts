@@ -1,47 +1,73 @@
 /**
- * `npm run bench -w @netlayers/tcp` — side by side in one run:
- *  1. bulk transfer of 1 GiB (NETLAYERS_BENCH_BYTES overrides) between two TCP
- *     endpoints: node:net over the kernel loopback; two of our stacks over
- *     LoopbackDevices (MTU 65536, checksum offload); one stack over the IPv4
- *     local path; two stacks over a 1500-MTU DevicePair with software
- *     checksums — in Gbit/s and as ratios to node:net;
- *  2. connection setup + teardown per second (ours and node:net);
- *  3. ≥ 10,000 concurrent idle connections in one stack, heap per connection.
+ * `npm run bench -w @netlayers/tcp` — on the shared harness
+ * (scripts/bench-harness), competitors side by side in alternating rounds:
+ *
+ *  1. bulk transfer (512 MiB per run; 32 MiB with `--quick`;
+ *     NETLAYERS_BENCH_BYTES overrides) of a position-dependent byte pattern
+ *     (bench/pattern.ts), every received byte checked on every side: node:net
+ *     over the kernel loopback; two of our stacks over LoopbackDevices (MTU
+ *     65536, checksum offload); one stack over the IPv4 local path; two stacks
+ *     over a 1500-MTU DevicePair with software checksums — Gbit/s, and ratios
+ *     to node:net paired round by round;
+ *  2. connection setup + teardown per second, the same number of connections
+ *     per round for ours and node:net (NETLAYERS_BENCH_CONNS, default 5,000;
+ *     1,000 with `--quick`);
+ *  3. 10,000 concurrent idle connections in one stack (2,000 with `--quick`),
+ *     heap per connection, sampled once per round.
+ *
+ * BENCH_ONLY=lo|pair|idle runs only that part; BENCH_DEBUG=1 prints the MIBs
+ * of each of our bulk runs.
  */
 import net from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { skbStats } from '@netlayers/skbuff';
-import { createTestbed, type Testbed } from '../src/testing/index.js';
+import { BenchReport, benchConfig, compare, pick, timed, verify, type Case, type Sample } from '../../../scripts/bench-harness/index.js';
+import { createTestbed, type Testbed, type TestbedOptions } from '../src/testing/index.js';
 import { inetAccept, inetBind, inetConnect, inetListen, tcpClose, tcpRecvmsg, tcpSendmsg } from '../src/socket.js';
 import { TcpError } from '../src/errors.js';
 import { TcpState } from '../src/state.js';
 import type { TcpSock } from '../src/sock.js';
+import { MAX_SLICE, patternAt, patternMatches } from './pattern.js';
 
 setFlagsFromString('--expose_gc');
 const gc = runInNewContext('gc') as () => void;
 
-const TOTAL = Number(process.env.NETLAYERS_BENCH_BYTES ?? 1 << 30);
-const CHUNK = 1 << 20;
+const cfg = benchConfig();
+const report = new BenchReport('tcp', cfg);
+const TOTAL = Number(process.env['NETLAYERS_BENCH_BYTES'] ?? pick(cfg, 512 << 20, 32 << 20));
+const CONNS = Number(process.env['NETLAYERS_BENCH_CONNS'] ?? pick(cfg, 5000, 1000));
+const IDLE = Number(process.env['NETLAYERS_BENCH_IDLE'] ?? pick(cfg, 10_000, 2000));
+const ONLY = process.env['BENCH_ONLY'];
+const CHUNK = MAX_SLICE;
 const immediate = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-function gbps(bytes: number, ms: number): number {
-  return (bytes * 8) / (ms / 1000) / 1e9;
+/** Time from `t0`/`c0` to now as a sample of `units`. */
+function since(units: number, t0: number, c0: NodeJS.CpuUsage): Sample {
+  const c = process.cpuUsage(c0);
+  return { units, ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
 }
 
-async function nodeNetBulk(total: number): Promise<number> {
-  const src = Buffer.alloc(CHUNK, 0x5a);
+/** Bulk transfer over node:net (kernel loopback): connect excluded, every byte checked. */
+function nodeNetBulk(total: number): Promise<Sample> {
   return new Promise((resolve, reject) => {
     let t0 = 0;
+    let c0 = process.cpuUsage();
     const srv = net.createServer((s) => {
       let got = 0;
       s.on('data', (d: Buffer) => {
-        got += d.length;
-        if (got >= total) {
-          const ms = performance.now() - t0;
+        if (!patternMatches(got, d)) {
           s.destroy();
           srv.close();
-          resolve(ms);
+          reject(new Error(`node:net: wrong bytes at stream offset ${got}`));
+          return;
+        }
+        got += d.length;
+        if (got >= total) {
+          const sample = since(got, t0, c0);
+          s.destroy();
+          srv.close();
+          resolve(sample);
         }
       });
     });
@@ -49,11 +75,13 @@ async function nodeNetBulk(total: number): Promise<number> {
       const port = (srv.address() as net.AddressInfo).port;
       const c = net.connect(port, '127.0.0.1', () => {
         t0 = performance.now();
+        c0 = process.cpuUsage();
         let sent = 0;
         const pump = (): void => {
           while (sent < total) {
-            sent += src.length;
-            if (!c.write(src)) {
+            const chunk = patternAt(sent, Math.min(CHUNK, total - sent));
+            sent += chunk.length;
+            if (!c.write(chunk)) {
               c.once('drain', pump);
               return;
             }
@@ -67,8 +95,8 @@ async function nodeNetBulk(total: number): Promise<number> {
   });
 }
 
-/** Bulk transfer over our stack with the socket-level API (copy in, copy out). */
-async function ourBulk(tb: Testbed, total: number): Promise<{ ms: number; segs: number }> {
+/** Bulk transfer over our stack with the socket-level API (copy in, copy out); every byte checked. */
+async function ourBulk(tb: Testbed, total: number): Promise<Sample> {
   const [a, b] = tb.hosts;
   const l = b.tcp.newSock();
   inetBind(l, 0, 5001);
@@ -84,20 +112,19 @@ async function ourBulk(tb: Testbed, total: number): Promise<{ ms: number; segs: 
       await immediate();
     }
   }
-  if (s === undefined || c.state !== TcpState.ESTABLISHED) throw new Error('bench: connect failed');
-  const src = new Uint8Array(CHUNK).fill(0x5a);
-  const dst = new Uint8Array(1 << 20);
+  verify(s !== undefined && c.state === TcpState.ESTABLISHED, 'bench: connect failed');
+  const dst = new Uint8Array(CHUNK);
   let sent = 0;
   let got = 0;
-  const segs0 = a.tcp.mib.outSegs;
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   let idle = 0;
   while (got < total) {
     let progress = false;
     while (sent < total) {
       let n = 0;
       try {
-        n = tcpSendmsg(c, sent + CHUNK <= total ? src : src.subarray(0, total - sent));
+        n = tcpSendmsg(c, patternAt(sent, Math.min(CHUNK, total - sent)));
       } catch (e) {
         if (!(e instanceof TcpError && e.code === 'EAGAIN')) throw e;
       }
@@ -114,164 +141,170 @@ async function ourBulk(tb: Testbed, total: number): Promise<{ ms: number; segs: 
         if (!(e instanceof TcpError && e.code === 'EAGAIN')) throw e;
       }
       if (n === 0) break;
+      verify(patternMatches(got, dst.subarray(0, n)), `ours: wrong bytes at stream offset ${got}`);
       got += n;
       progress = true;
     }
     tb.pump();
     if (!progress) {
       if (++idle % 64 === 0) await immediate();
-      else if (idle > 1_000_000) {
-        throw new Error('bench: stalled');
-      }
+      else verify(idle <= 1_000_000, `bench: stalled at ${got} of ${total} bytes`);
     }
   }
-  const ms = performance.now() - t0;
-  const segs = a.tcp.mib.outSegs - segs0;
-  if (process.env.BENCH_DEBUG) {
+  const sample = since(got, t0, c0);
+  if (process.env['BENCH_DEBUG']) {
     const m = a.tcp.mib;
     const r = b.tcp.mib;
-    console.log(`  sender: retrans ${m.retransSegs} timeouts ${m.timeouts} fastRetrans ${m.fastRetrans} dupAcks ${m.dupAcks}; receiver: ofoQueued ${r.ofoQueued} ofoDrop ${r.ofoDrop} ofoPruned ${r.ofoPruned} rcvPruned ${r.rcvPruned} outOfWindow ${r.outOfWindow} prequeued ${r.prequeued} fast ${r.fastPathData} slow ${r.slowPath}`);
-    console.log('  dev', JSON.stringify(tb.pair?.a.stats), JSON.stringify(tb.pair?.b.stats), JSON.stringify(tb.pair?.a.qdiscStats()));
+    console.log(`  sender: outSegs ${m.outSegs} retrans ${m.retransSegs} timeouts ${m.timeouts} fastRetrans ${m.fastRetrans} dupAcks ${m.dupAcks}; receiver: ofoQueued ${r.ofoQueued} ofoDrop ${r.ofoDrop} outOfWindow ${r.outOfWindow} fast ${r.fastPathData} slow ${r.slowPath}`);
   }
   tcpClose(c);
   tcpClose(s);
   tcpClose(l);
-  return { ms, segs };
+  return sample;
 }
 
-async function ourConnRate(n: number): Promise<number> {
+/** A case that builds a fresh testbed per run (not timed) and transfers `total` bytes. */
+function ourBulkCase(name: string, opts: TestbedOptions): Case {
+  return {
+    name,
+    async run() {
+      const tb = createTestbed(opts);
+      try {
+        return await ourBulk(tb, TOTAL);
+      } finally {
+        tb.destroy();
+      }
+    },
+  };
+}
+
+async function ourConnRate(n: number): Promise<Sample> {
   const tb = createTestbed({ link: 'loopback', clock: 'real', tcp: { timeWaitMs: 60_000 } });
   const [h] = tb.hosts;
   const l = h.tcp.newSock();
   inetBind(l, 0, 6000);
   inetListen(l, 4096);
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) {
-    const c = h.tcp.newSock();
-    inetConnect(c, h.addr, 6000);
-    tb.pump();
-    const s = inetAccept(l);
-    tcpClose(c);
-    tb.pump();
-    tcpClose(s);
-    tb.pump();
-  }
-  const ms = performance.now() - t0;
+  let closed = 0;
+  const sample = await timed(() => {
+    for (let i = 0; i < n; i++) {
+      const c = h.tcp.newSock();
+      inetConnect(c, h.addr, 6000);
+      tb.pump();
+      const s = inetAccept(l); // throws EAGAIN if the handshake did not complete
+      tcpClose(c);
+      tb.pump();
+      tcpClose(s);
+      tb.pump();
+      if (c.state !== TcpState.ESTABLISHED && s.state !== TcpState.ESTABLISHED) closed++;
+    }
+    return n;
+  });
   tb.destroy();
-  return (n / ms) * 1000;
+  verify(closed === n, `ours: ${closed} of ${n} connections closed on both ends`);
+  return sample;
 }
 
-async function nodeConnRate(n: number): Promise<number> {
-  const srv = net.createServer((s) => s.end());
+async function nodeConnRate(n: number): Promise<Sample> {
+  let accepted = 0;
+  const srv = net.createServer((s) => {
+    accepted++;
+    s.end();
+  });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
   const port = (srv.address() as net.AddressInfo).port;
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) {
-    await new Promise<void>((resolve, reject) => {
-      const c = net.connect(port, '127.0.0.1');
-      c.on('error', reject);
-      c.on('data', () => undefined);
-      c.on('end', () => {
-        c.end();
-        resolve();
+  const sample = await timed(async () => {
+    for (let i = 0; i < n; i++) {
+      await new Promise<void>((resolve, reject) => {
+        const c = net.connect(port, '127.0.0.1');
+        c.on('error', reject);
+        c.on('data', () => undefined);
+        c.on('end', () => {
+          c.end();
+          resolve();
+        });
       });
-    });
-  }
-  const ms = performance.now() - t0;
-  srv.close();
-  return (n / ms) * 1000;
+    }
+    return n;
+  });
+  await new Promise<void>((r) => srv.close(() => r()));
+  verify(accepted === n, `node:net: ${accepted} of ${n} connections accepted`);
+  return sample;
 }
 
-async function idleConnections(n: number): Promise<{ perConn: number; perSock: number; sockets: number }> {
+async function idleConnections(n: number): Promise<number> {
   const tb = createTestbed({ link: 'loopback', clock: 'real' });
   const [h] = tb.hosts;
   const l = h.tcp.newSock();
   inetBind(l, 0, 7000);
   inetListen(l, 4096);
   const keep: TcpSock[] = [];
-  gc();
-  gc();
-  const before = process.memoryUsage().heapUsed;
-  for (let i = 0; i < n; i++) {
-    const c = h.tcp.newSock();
-    inetConnect(c, h.addr, 7000);
-    if (i % 256 === 255) tb.pump();
-    if (i % 256 === 255) for (;;) {
+  const acceptAll = (): void => {
+    for (;;) {
       try {
         keep.push(inetAccept(l));
       } catch {
         break;
       }
     }
+  };
+  gc();
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < n; i++) {
+    const c = h.tcp.newSock();
+    inetConnect(c, h.addr, 7000);
+    if (i % 256 === 255) {
+      tb.pump();
+      acceptAll();
+    }
     keep.push(c);
   }
   tb.pump();
-  for (;;) {
-    try {
-      keep.push(inetAccept(l));
-    } catch {
-      break;
-    }
-  }
+  acceptAll();
   gc();
   gc();
   const after = process.memoryUsage().heapUsed;
   const established = keep.filter((s) => s.state === TcpState.ESTABLISHED).length;
-  if (established < 2 * n) throw new Error(`only ${established} established sockets`);
   tb.destroy();
-  return { perConn: (after - before) / n, perSock: (after - before) / (2 * n), sockets: established };
+  verify(established === 2 * n, `only ${established} of ${2 * n} sockets established`);
+  return (after - before) / n;
 }
 
-function fmt(x: number, d = 2): string {
-  return x.toFixed(d);
+const nodeName = 'node:net, kernel loopback';
+if (ONLY === undefined || ONLY === 'lo' || ONLY === 'pair') {
+  const pair: TestbedOptions = { link: 'pair', mtu: 1500, clock: 'real', checksumOffload: false, gro: process.env['BENCH_GRO'] === '1', gso: process.env['BENCH_GSO'] !== '0' };
+  const cases: Case[] = [
+    { name: nodeName, run: () => nodeNetBulk(TOTAL) },
+    ourBulkCase('ours, 2 stacks over LoopbackDevice, 64K MTU, csum offload', { link: 'loopback2', clock: 'real' }),
+    ourBulkCase('ours, 1 stack, IPv4 local delivery (lo path)', { link: 'loopback', clock: 'real' }),
+    ourBulkCase('ours, DevicePair 1500 MTU, software checksums', pair),
+  ];
+  const chosen = ONLY === undefined ? cases : ONLY === 'lo' ? [cases[1]!] : [cases[3]!];
+  report.group(
+    await compare(`bulk transfer, ${TOTAL / (1 << 20)} MiB per run, every byte checked`, chosen, cfg, {
+      unit: 'Gbit/s',
+      scale: 8e-9,
+      ...(ONLY === undefined ? { baseline: nodeName } : {}),
+    }),
+  );
 }
-
-async function main(): Promise<void> {
-  if (process.env.BENCH_ONLY === 'pair' || process.env.BENCH_ONLY === 'lo') {
-    const tb = process.env.BENCH_ONLY === 'pair' ? createTestbed({ link: 'pair', mtu: 1500, clock: 'real', checksumOffload: false, gro: process.env.BENCH_GRO === '1', gso: process.env.BENCH_GSO !== '0' }) : createTestbed({ link: 'loopback2', clock: 'real' });
-    const r = await ourBulk(tb, TOTAL);
-    tb.destroy();
-    console.log(`${process.env.BENCH_ONLY}: ${fmt(gbps(TOTAL, r.ms))} Gbit/s`);
-    return;
-  }
-  if (process.env.BENCH_ONLY === 'idle') {
-    const r = await idleConnections(Number(process.env.NETLAYERS_BENCH_CONNS ?? 10_000));
-    console.log(`idle: ${r.sockets / 2} connections, ${fmt(r.perConn / 1024)} KiB/connection, ${fmt(r.perSock / 1024)} KiB/socket`);
-    return;
-  }
-  console.log(`# @netlayers/tcp bench — ${TOTAL / (1 << 20)} MiB per bulk run, node ${process.version}`);
-  const nodeMs = await nodeNetBulk(TOTAL);
-  const nodeG = gbps(TOTAL, nodeMs);
-  console.log(`node:net kernel loopback           : ${fmt(nodeG)} Gbit/s`);
-
-  const lo = createTestbed({ link: 'loopback2', clock: 'real' });
-  const r1 = await ourBulk(lo, TOTAL);
-  lo.destroy();
-  const loG = gbps(TOTAL, r1.ms);
-  console.log(`ours, 2 stacks over LoopbackDevice, 64K MTU, csum offload: ${fmt(loG)} Gbit/s  (${fmt(loG / nodeG)}x node:net; ${r1.segs} segments)`);
-  const lo1 = createTestbed({ link: 'loopback', clock: 'real' });
-  const r1b = await ourBulk(lo1, TOTAL);
-  lo1.destroy();
-  const lo1G = gbps(TOTAL, r1b.ms);
-  console.log(`ours, 1 stack, IPv4 local delivery (lo path): ${fmt(lo1G)} Gbit/s  (${fmt(lo1G / nodeG)}x node:net)`);
-
-  const pair = createTestbed({ link: 'pair', mtu: 1500, clock: 'real', checksumOffload: false, gro: process.env.BENCH_GRO === '1', gso: process.env.BENCH_GSO !== '0' });
-  const r2 = await ourBulk(pair, TOTAL);
-  pair.destroy();
-  const pG = gbps(TOTAL, r2.ms);
-  console.log(`ours, DevicePair 1500 MTU, sw csum  : ${fmt(pG)} Gbit/s  (${fmt(pG / nodeG)}x node:net; ${r2.segs} TCP sends)`);
-
-  const N = Number(process.env.NETLAYERS_BENCH_CONNS ?? 10_000);
-  const ourRate = await ourConnRate(N);
-  const nodeRate = await nodeConnRate(Math.min(N, 5000));
-  console.log(`connection setup+teardown / s       : ours ${fmt(ourRate, 0)}, node:net ${fmt(nodeRate, 0)} (${fmt(ourRate / nodeRate)}x)`);
-
-  const idle = await idleConnections(N);
-  console.log(`idle connections                    : ${idle.sockets / 2} connections (${idle.sockets} sockets) in one stack, heap ${fmt(idle.perConn / 1024)} KiB/connection (${fmt(idle.perSock / 1024)} KiB/socket)`);
-  console.log(`skb pool live after bench           : ${skbStats().live}`);
+if (ONLY === undefined) {
+  report.group(
+    await compare(
+      `connection setup + teardown, ${CONNS} connections per run on each side`,
+      [
+        { name: 'ours, one stack, loopback', run: () => ourConnRate(CONNS) },
+        { name: nodeName, run: () => nodeConnRate(CONNS) },
+      ],
+      cfg,
+      { unit: 'connections/s', baseline: nodeName },
+    ),
+  );
 }
-
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (ONLY === undefined || ONLY === 'idle') {
+  const perConn: number[] = [];
+  for (let r = 0; r < cfg.rounds; r++) perConn.push((await idleConnections(IDLE)) / 1024);
+  report.value(`heap per idle connection (both ends), ${IDLE} connections in one stack`, perConn, 'KiB');
+}
+report.check('skb pool has no skb live after the bench', skbStats().live === 0, `${skbStats().live} live`);
+report.finish();
