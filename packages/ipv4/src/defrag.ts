@@ -17,12 +17,22 @@
  * `ip_frag_reasm`), and the header is rewritten (total length, no MF/offset,
  * checksum).
  *
+ * - a fragment without payload (empty, or a non-last fragment whose payload is
+ *   shorter than 8 bytes, which rounds down to nothing) discards the datagram,
+ *   as Linux's `ip_frag_queue` does (`end == offset` → `discard_qp`), so such
+ *   fragments cannot leave queues behind.
+ *
  * Limits: a queue dies after `timeoutMs` (30 s, `ipfrag_time`), sending ICMP
  * time exceeded (fragment reassembly) when the first fragment had arrived; a
- * queue holding more than `maxFragments` fragments is discarded; the memory of
- * all queued fragments (skb truesize) is bounded: when an insertion would pass
- * `highThresh` (4 MB, `ipfrag_high_thresh`) the oldest queues are evicted until
- * usage is under `lowThresh` (3 MB); a fragment that still does not fit is dropped.
+ * queue holding more than `maxFragments` fragments is discarded. Memory is
+ * accounted as Linux's `fqdir->mem`: every queue is charged its own overhead,
+ * {@link IPQ_TRUESIZE} bytes (Linux charges `sizeof(struct ipq)`), plus the
+ * truesize of each queued fragment skb. `mem` never exceeds `highThresh` (4 MiB,
+ * `ipfrag_high_thresh`): when a new queue or fragment would pass it, the oldest
+ * queues are evicted until usage is under `lowThresh` (3 MiB); a fragment that
+ * still does not fit is dropped (with its datagram). So the number of live
+ * queues is at most `highThresh / IPQ_TRUESIZE` (6553 by default), whatever the
+ * input.
  *
  * @module
  */
@@ -32,6 +42,14 @@ import type { IpMib } from './snmp.js';
 import { readIpv4, readU16, writeU16 } from './wire/addr.js';
 import { checksum16, sum16 } from './wire/checksum.js';
 import { IP_DF, IP_MF, IP_OFFSET, IPV4_FIELD } from './wire/ipv4.js';
+
+/**
+ * Bytes charged to the reassembly memory for each queue itself (Linux:
+ * `sizeof(struct ipq)` added to `fqdir->mem` by `inet_frag_alloc`). It covers the
+ * queue object, its hash-bucket and age-list entries and its timer, measured at
+ * about 540 B of heap per queue on Node 20; rounded up.
+ */
+export const IPQ_TRUESIZE = 640;
 
 /** Reassembly limits (Linux sysctls `ipfrag_*`). */
 export interface DefragOptions {
@@ -84,7 +102,7 @@ export class IpDefrag {
   private readonly highThresh: number;
   private readonly lowThresh: number;
   private readonly maxFragments: number;
-  /** Memory held by queued fragments (sum of skb truesize). */
+  /** Memory held by the queues: {@link IPQ_TRUESIZE} per queue + truesize of queued fragments. */
   mem = 0;
   /** Highest `mem` ever observed (for tests and tuning). */
   memPeak = 0;
@@ -140,13 +158,17 @@ export class IpDefrag {
       }
     }
     if (!q) {
-      if (this.mem + skb.truesize > this.highThresh) this.evict(skb.truesize);
-      if (this.mem + skb.truesize > this.highThresh) {
+      const need = IPQ_TRUESIZE + skb.truesize;
+      if (this.mem + need > this.highThresh) this.evict(need);
+      if (this.mem + need > this.highThresh) {
         this.mib.ReasmFails++;
         skb.free();
         return null;
       }
       q = new FragQueue(hash, src, dst, id, proto);
+      q.mem = IPQ_TRUESIZE;
+      this.mem += IPQ_TRUESIZE;
+      if (this.mem > this.memPeak) this.memPeak = this.mem;
       this.queues.set(q, true);
       if (bucket !== undefined) bucket.push(q);
       else this.buckets.set(hash, [q]);
@@ -167,11 +189,8 @@ export class IpDefrag {
         q.len = end;
       }
     }
-    if (end === offset) {
-      // Empty fragment: nothing to keep.
-      skb.free();
-      return null;
-    }
+    // No payload (empty, or under 8 bytes and not last): Linux discards the queue.
+    if (end === offset) return this.discardQueue(q, skb);
 
     // Find the insertion point (first fragment with offset >= ours).
     const frags = q.frags;
