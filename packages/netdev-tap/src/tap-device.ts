@@ -1,0 +1,421 @@
+/**
+ * `TapDevice` — a {@link NetDevice} backed by a Linux TAP interface
+ * (`/dev/net/tun`, `TUNSETIFF` with `IFF_TAP | IFF_NO_PI`), so our stack talks
+ * Ethernet with the kernel's own TCP/IP.
+ *
+ * ## Receive: the fd is the interrupt line, NAPI does the work
+ * ```
+ *  kernel tap0 ─▶ fd readable ─▶ libuv poll (epoll) ─▶ "IRQ": mask (stop polling), napi.schedule()
+ *     ─▶ softirq: napiPoll(budget) ─▶ readBatch: read() until EAGAIN or budget frames
+ *     ─▶ skb per frame (+ virtio-net header → ipSummed/gso*) ─▶ receiveFrame ─▶ [GRO] ─▶ stack
+ *     ─▶ under budget: napi complete ─▶ unmask (poll the fd again; level-triggered: no lost wake-up)
+ * ```
+ * One wake-up reads up to `napiWeight` frames (64) with one native call; the
+ * softnet's `netdev_budget` (300) bounds a round, as in Linux. No threadpool
+ * read per frame: the fd is non-blocking and watched by the event loop.
+ *
+ * ## Transmit: staged, written in batches
+ * `ndoStartXmit` copies each frame (virtio-net header first when offloads are
+ * on) into a staging buffer of `txBufferBytes` (default 1 MiB) and frees the
+ * skb; the batch is written with one native call (one `write()` per frame,
+ * until EAGAIN) at the end of an `xmitBatch`, when the buffer is full, or in a
+ * microtask after the current burst. When the kernel queue is full (EAGAIN)
+ * the driver stops its queue, the qdisc holds further frames, and the fd is
+ * watched for writability to resume (`netif_wake_queue`).
+ *
+ * ## Offloads (`offloads: true`)
+ * `IFF_VNET_HDR` + `TUNSETOFFLOAD(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)`: the
+ * kernel hands us TCP super-frames up to 64 KB with checksums left partial
+ * (NEEDS_CSUM → CHECKSUM_PARTIAL, delivered CHECKSUM_UNNECESSARY after the
+ * taps, like veth), and takes ours: the device advertises TSO + HW_CSUM, so
+ * our TCP sends 64 KB GSO frames that cross in one syscall. Without offloads
+ * frames are at most MTU-sized, checksums are computed in software, and GSO
+ * segments in software before the device.
+ *
+ * Bounds: RX staging = `napiWeight` slots of (MTU + 14, or 64 KiB + header
+ * with offloads); TX staging `txBufferBytes` and at most `txBatch` frames per
+ * write batch; the qdisc holds `txQueueLen` (1000) frames.
+ *
+ * @module
+ */
+import { allocSkb, type SkbPool, type SkBuff } from '@netlayers/skbuff';
+import { IpSummed } from '@netlayers/skbuff';
+import {
+  NETIF_F,
+  NetdevTx,
+  RingNetDevice,
+  safeFree,
+  tcpFrameLayout,
+  type NetRx,
+  type RingNetDeviceOptions,
+} from '@netlayers/netdev-ring';
+import { tapBinding, UV_READABLE, UV_WRITABLE, type TapBinding } from './binding.js';
+import { TapError } from './errors.js';
+import { TUN_F, VNET_HDR_LEN, VnetHdr, vnetHdrFromSkb, vnetHdrToSkb, VnetHdrRepr } from './vnet-hdr.js';
+
+/** Options of {@link TapDevice.open}. */
+export interface TapDeviceOptions extends Omit<RingNetDeviceOptions, 'type' | 'rxRingSize' | 'features' | 'name'> {
+  /** Interface name to attach to or create (default `tap0`; `''` lets the kernel pick `tapN`). */
+  ifname?: string;
+  /** `IFF_VNET_HDR` + TSO/checksum offloads (default false). */
+  offloads?: boolean;
+  /** Extra feature flags to clear (e.g. `NETIF_F.GRO`). */
+  disableFeatures?: number;
+  /** Pool for received skbs (default: the default pool). */
+  pool?: SkbPool;
+  /** Headroom reserved in received skbs (default 32, `NET_SKB_PAD`). */
+  rxHeadroom?: number;
+  /** TX staging buffer in bytes (default 1 MiB; at least one maximal frame). */
+  txBufferBytes?: number;
+  /** Frames per write batch (default 64). */
+  txBatch?: number;
+  /** Keep the event loop alive while the device is up (default true). */
+  ref?: boolean;
+}
+
+/** Syscall and batching counters of a {@link TapDevice}. */
+export interface TapStats {
+  /** Poll wake-ups that scheduled NAPI ("interrupts"). */
+  rxWakeups: number;
+  /** read() calls that returned a frame. */
+  rxReads: number;
+  /** read() calls that returned EAGAIN (end of a batch). */
+  rxEmptyReads: number;
+  /** Wire segments received (a GSO frame counts as its segments). */
+  rxSegments: number;
+  /** Native write batches (one N-API call each). */
+  txBatches: number;
+  /** write() calls that sent a frame. */
+  txWrites: number;
+  /** write() batches stopped by EAGAIN (kernel queue full). */
+  txEagain: number;
+  /** Wire segments sent (a GSO frame counts as its segments). */
+  txSegments: number;
+  /** Frames dropped because their virtio-net header was inconsistent. */
+  rxBadVnetHdr: number;
+}
+
+const MAX_GSO_FRAME = 65535 + 14;
+
+/** A NAPI driver over a TAP file descriptor. */
+export class TapDevice extends RingNetDevice {
+  /** The kernel's interface name (as `ip link` shows it). */
+  readonly ifname: string;
+  /** True when opened with `IFF_VNET_HDR` offloads. */
+  readonly offloads: boolean;
+  /** Syscall / batching counters. */
+  readonly tapStats: TapStats = {
+    rxWakeups: 0,
+    rxReads: 0,
+    rxEmptyReads: 0,
+    rxSegments: 0,
+    txBatches: 0,
+    txWrites: 0,
+    txEagain: 0,
+    txSegments: 0,
+    rxBadVnetHdr: 0,
+  };
+  private fd: number;
+  private readonly b: TapBinding;
+  private readonly watcher: unknown;
+  private events = 0;
+  private readonly hdr: number;
+  private readonly slot: number;
+  private readonly rxBuf: Uint8Array;
+  private readonly rxLens: Int32Array;
+  private readonly rxHeadroom: number;
+  private readonly pool: SkbPool | undefined;
+  private readonly txBuf: Uint8Array;
+  private readonly txOffs: Int32Array;
+  private readonly txLens: Int32Array;
+  private readonly txSegs: Int32Array;
+  private txCount = 0;
+  private txUsed = 0;
+  private txHead = 0;
+  private flushQueued = false;
+  private readonly vh: VnetHdrRepr = { flags: 0, gsoType: 0, hdrLen: 0, gsoSize: 0, csumStart: 0, csumOffset: 0 };
+  private readonly flushTask = (): void => {
+    this.flushQueued = false;
+    this.txFlush();
+  };
+
+  private constructor(opts: TapDeviceOptions, fd: number, ifname: string, b: TapBinding) {
+    const offloads = opts.offloads ?? false;
+    const features =
+      (offloads ? NETIF_F.SG | NETIF_F.HW_CSUM | NETIF_F.RXCSUM | NETIF_F.TSO | NETIF_F.GSO : NETIF_F.SG | NETIF_F.GSO | NETIF_F.GRO) &
+      ~(opts.disableFeatures ?? 0);
+    super({ ...opts, name: ifname, type: 'ether', rxRingSize: 1, features });
+    this.fd = fd;
+    this.b = b;
+    this.ifname = ifname;
+    this.offloads = offloads;
+    this.hdr = offloads ? VNET_HDR_LEN : 0;
+    this.slot = this.hdr + (offloads ? MAX_GSO_FRAME : Math.max(this.mtu + 14 + 4, 1518));
+    const weight = this.napi.weight;
+    this.rxBuf = new Uint8Array(this.slot * weight);
+    this.rxLens = new Int32Array(weight);
+    this.rxHeadroom = opts.rxHeadroom ?? 32;
+    this.pool = opts.pool;
+    const txBytes = opts.txBufferBytes ?? 1 << 20;
+    if (!Number.isInteger(txBytes) || txBytes < this.slot) {
+      throw new TapError('ERR_BAD_ARGUMENT', `txBufferBytes must be an integer ≥ ${this.slot}, got ${txBytes}`);
+    }
+    const txBatch = opts.txBatch ?? 64;
+    if (!Number.isInteger(txBatch) || txBatch < 1) throw new TapError('ERR_BAD_ARGUMENT', `txBatch must be ≥ 1, got ${txBatch}`);
+    this.txBuf = new Uint8Array(txBytes);
+    this.txOffs = new Int32Array(txBatch);
+    this.txLens = new Int32Array(txBatch);
+    this.txSegs = new Int32Array(txBatch);
+    this.watcher = b.watch(fd, (status, ev) => this.onPoll(status, ev));
+    if (opts.ref === false) b.ref(this.watcher, false);
+  }
+
+  /**
+   * Opens (or creates) TAP interface `ifname` and brings the device up. The
+   * kernel side (address, `ip link set up`) is configured with `ip`, outside.
+   * @throws TapError `ERR_TAP_UNAVAILABLE` (addon not built), `ERR_TAP_OPEN` (no
+   *   `/dev/net/tun`, no CAP_NET_ADMIN, interface busy), `ERR_BAD_ARGUMENT`
+   * @example
+   * const dev = TapDevice.open({ ifname: 'tap0', offloads: true });
+   */
+  static open(opts: TapDeviceOptions = {}): TapDevice {
+    const b = tapBinding();
+    const name = opts.ifname ?? 'tap0';
+    if (name.length > 15) throw new TapError('ERR_BAD_ARGUMENT', `interface names have at most 15 bytes: ${name}`);
+    const offloads = opts.offloads ?? false;
+    let fd: number;
+    let ifname: string;
+    try {
+      [fd, ifname] = b.open(name, offloads ? VNET_HDR_LEN : 0, offloads ? TUN_F.CSUM | TUN_F.TSO4 | TUN_F.TSO6 : 0);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      const hint =
+        code === 'EPERM' || code === 'EACCES'
+          ? ' (needs CAP_NET_ADMIN: run as root, or create the device with `ip tuntap add dev NAME mode tap user $USER`)'
+          : code === 'ENOENT'
+            ? ' (no /dev/net/tun: modprobe tun)'
+            : code === 'EBUSY'
+              ? ' (another process holds the interface)'
+              : '';
+      throw new TapError('ERR_TAP_OPEN', `cannot open TAP ${name}: ${(e as Error).message}${hint}`, code);
+    }
+    const dev = new TapDevice(opts, fd, ifname, b);
+    dev.open();
+    return dev;
+  }
+
+  // ------------------------------------------------------------ poll watcher
+
+  private setEvents(ev: number): void {
+    if (ev === this.events || this.fd < 0) return;
+    this.events = ev;
+    this.b.setEvents(this.watcher, ev);
+  }
+
+  private wantEvents(): number {
+    return (this.irqEnabled && this.isUp ? UV_READABLE : 0) | (this.txCount > 0 ? UV_WRITABLE : 0);
+  }
+
+  private onPoll(status: number, ev: number): void {
+    if (this.fd < 0) return;
+    if (status < 0) {
+      this.stats.rxErrors++;
+      this._error(new TapError('ERR_TAP_IO', `poll on ${this.ifname} failed (libuv status ${status})`));
+      return;
+    }
+    if ((ev & UV_WRITABLE) !== 0 && this.txCount > 0) {
+      this.txFlush();
+      if (this.txCount === 0) this.netifWakeQueue();
+    }
+    if ((ev & UV_READABLE) !== 0 && this.irqEnabled) {
+      this.tapStats.rxWakeups++;
+      this.rxInterrupt(); // masks the "IRQ" and schedules NAPI
+    }
+    this.setEvents(this.wantEvents());
+    // irq_exit → do_softirq: poll right away, in this wake-up.
+    this.softnet.doSoftirq();
+  }
+
+  protected override napiComplete(): void {
+    this.irqEnabled = true;
+    this.setEvents(this.wantEvents());
+  }
+
+  // ------------------------------------------------------------ receive
+
+  /** NAPI poll: reads up to `budget` frames from the fd. */
+  override napiPoll(budget: number): number {
+    if (this.fd < 0) return 0;
+    const max = Math.min(budget, this.rxLens.length);
+    const n = this.b.readBatch(this.fd, this.rxBuf, this.slot, max, this.rxLens);
+    if (n < 0) {
+      this.stats.rxErrors++;
+      this._error(new TapError('ERR_TAP_IO', `read on ${this.ifname} failed: errno ${-n}`));
+      return 0;
+    }
+    this.tapStats.rxReads += n;
+    if (n < max) this.tapStats.rxEmptyReads++;
+    for (let i = 0; i < n; i++) this.rxOne(i * this.slot, this.rxLens[i] as number);
+    this.groFlush();
+    return n;
+  }
+
+  private rxOne(off: number, len: number): void {
+    const hdr = this.hdr;
+    const flen = len - hdr;
+    if (flen < 14) {
+      this.stats.rxLengthErrors++;
+      this.stats.rxErrors++;
+      this._countDrop('PKT_TOO_SMALL', 'rx');
+      return;
+    }
+    const skb = allocSkb(this.rxHeadroom + flen, this.pool ? { pool: this.pool } : undefined);
+    skb.reserve(this.rxHeadroom);
+    skb.buf.set(this.rxBuf.subarray(off + hdr, off + len), skb.putUnchecked(flen));
+    if (hdr > 0 && !vnetHdrToSkb(VnetHdr.newUnchecked(this.rxBuf, off), skb)) {
+      this.tapStats.rxBadVnetHdr++;
+      this.stats.rxErrors++;
+      this._drop(skb, 'PKT_TOO_SMALL', 'rx');
+      return;
+    }
+    this.tapStats.rxSegments += skb.gsoSize > 0 ? Math.max(1, skb.gsoSegs) : 1;
+    this.receiveFrame(skb);
+  }
+
+  /**
+   * After the taps: a CHECKSUM_PARTIAL frame came from the kernel's memory and
+   * is delivered CHECKSUM_UNNECESSARY (veth semantics); a capture still sees it
+   * PARTIAL and finishes the sum in its copy.
+   */
+  protected override deliverRx(skb: SkBuff): NetRx {
+    if (skb.ipSummed === IpSummed.PARTIAL) skb.ipSummed = IpSummed.UNNECESSARY;
+    return super.deliverRx(skb);
+  }
+
+  // ------------------------------------------------------------ transmit
+
+  protected ndoStartXmit(skb: SkBuff): NetdevTx {
+    if (this.fd < 0) {
+      this._drop(skb, 'NETDEV_DOWN', 'tx');
+      return NetdevTx.OK;
+    }
+    const len = skb.len;
+    const isGso = len > this.mtu + this.hardHeaderLen;
+    let hdrLen = 0;
+    if (isGso) {
+      const l = this.offloads ? tcpFrameLayout(skb, this.hardHeaderLen) : null;
+      if (l === null || skb.gsoSize === 0) {
+        this._drop(skb, 'PKT_TOO_BIG', 'tx');
+        return NetdevTx.OK;
+      }
+      hdrLen = l.payload;
+    }
+    const need = this.hdr + len;
+    if (need > this.slot) {
+      this._drop(skb, 'PKT_TOO_BIG', 'tx');
+      return NetdevTx.OK;
+    }
+    if (this.txCount === this.txOffs.length || this.txUsed + need > this.txBuf.length) {
+      this.txFlush();
+      if (this.txCount === this.txOffs.length || this.txUsed + need > this.txBuf.length) {
+        this.netifStopQueue();
+        this.setEvents(this.wantEvents());
+        return NetdevTx.BUSY;
+      }
+    }
+    const at = this.txUsed;
+    if (this.hdr > 0) {
+      if (!vnetHdrFromSkb(skb, this.vh, hdrLen, isGso)) {
+        this._drop(skb, 'CSUM_ERROR', 'tx');
+        return NetdevTx.OK;
+      }
+      VnetHdrRepr.emit(this.vh, this.txBuf, at);
+    }
+    skb.copyBits(0, this.txBuf, len, at + this.hdr);
+    const i = this.txCount++;
+    this.txOffs[i] = at;
+    this.txLens[i] = need;
+    this.txSegs[i] = isGso ? Math.ceil((len - hdrLen) / skb.gsoSize) : 1;
+    this.txUsed += need;
+    this.stats.txPackets++;
+    this.stats.txBytes += len;
+    safeFree(skb);
+    if (this.batchDepth === 0 && !this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(this.flushTask);
+    }
+    return NetdevTx.OK;
+  }
+
+  protected override ndoFlush(): void {
+    this.txFlush();
+  }
+
+  /** Writes the staged frames now (until EAGAIN). @returns frames still staged */
+  txFlush(): number {
+    if (this.txCount === 0 || this.fd < 0) return this.txCount;
+    const head = this.txHead;
+    const count = this.txCount - head;
+    const offs = head === 0 ? this.txOffs : this.txOffs.subarray(head);
+    const lens = head === 0 ? this.txLens : this.txLens.subarray(head);
+    const n = this.b.writeBatch(this.fd, this.txBuf, offs, lens, count);
+    this.tapStats.txBatches++;
+    if (n < 0) {
+      // A hard error (e.g. EIO: the kernel side is down): drop what is staged.
+      this.stats.txErrors += count;
+      this._error(new TapError('ERR_TAP_IO', `write on ${this.ifname} failed: errno ${-n}`));
+      for (let k = 0; k < count; k++) this._countDrop('DRIVER_ERROR', 'tx');
+      this.txReset();
+      return 0;
+    }
+    this.tapStats.txWrites += n;
+    for (let k = head; k < head + n; k++) this.tapStats.txSegments += this.txSegs[k] as number;
+    if (n === count) {
+      this.txReset();
+      this.setEvents(this.wantEvents());
+      return 0;
+    }
+    this.tapStats.txEagain++;
+    this.txHead = head + n;
+    this.setEvents(this.wantEvents());
+    return count - n;
+  }
+
+  private txReset(): void {
+    this.txCount = 0;
+    this.txHead = 0;
+    this.txUsed = 0;
+  }
+
+  // ------------------------------------------------------------ lifecycle
+
+  /** The TAP file descriptor (-1 once destroyed). */
+  get fileDescriptor(): number {
+    return this.fd;
+  }
+
+  protected override ndoOpen(): void {
+    this.irqEnabled = true;
+    this.setEvents(this.wantEvents());
+  }
+
+  protected override ndoStop(): void {
+    super.ndoStop();
+    this.setEvents(this.txCount > 0 ? UV_WRITABLE : 0);
+  }
+
+  /**
+   * Writes what is staged (best effort), stops the device, closes the watcher
+   * and the fd. The kernel interface disappears if it was not persistent.
+   * Idempotent.
+   */
+  destroy(): void {
+    if (this.fd < 0) return;
+    this.txFlush();
+    this.stop();
+    this.b.unwatch(this.watcher);
+    this.b.close(this.fd);
+    this.fd = -1;
+    this.txReset();
+  }
+}
