@@ -27,6 +27,7 @@
 import type { TimerHandle, TimerService } from '@netlayers/clock';
 import { formatCommand, type EsmtpParams, type SmtpCommand } from './command.js';
 import { encodeData } from './data.js';
+import { DataEncoder } from './data-encoder.js';
 import { SmtpError, SmtpReplyError, SmtpReplySyntaxError } from './errors.js';
 import { ReplyParser, type SmtpReply } from './reply.js';
 import type { SessionTransport } from './server-session.js';
@@ -622,17 +623,21 @@ export class ClientSession {
       this.flushWrites();
     } else {
       // async source: stuff chunk by chunk, carrying line state across chunks
-      const stuffer = new StreamingEncoder(normalize);
+      const stuffer = new DataEncoder(normalize);
+      const out: Uint8Array[] = [];
       for await (const chunk of body) {
         if (this.dataFinalArrived) return early();
         size += chunk.length;
-        for (const c of stuffer.push(chunk)) this.write(c);
+        stuffer.push(chunk, out);
+        for (const c of out) this.write(c);
+        out.length = 0;
         this.flushWrites();
         await this.writable(finalP);
         if (this.dataFinalArrived) return early();
         if (this.failure !== undefined) throw this.failure;
       }
-      for (const c of stuffer.end()) this.write(c);
+      stuffer.end(out);
+      for (const c of out) this.write(c);
       this.flushWrites();
     }
     const final = await finalP;
@@ -795,84 +800,3 @@ function* countingIter(src: Uint8Array | Iterable<Uint8Array>, count: (n: number
   }
 }
 
-/** Incremental version of `encodeData` for async sources (carries line state across pushes). */
-class StreamingEncoder {
-  private atLineStart = true;
-  private pendingCr = false;
-  private last2 = [0x0d, 0x0a];
-  private any = false;
-  constructor(private readonly normalize: boolean) {}
-
-  *push(chunk: Uint8Array): Generator<Uint8Array> {
-    if (chunk.length === 0) return;
-    const parts: Uint8Array[] = [];
-    if (this.normalize) {
-      // normalise this chunk considering a CR left over from the previous one
-      let src = chunk;
-      if (this.pendingCr) {
-        this.pendingCr = false;
-        if (src[0] === 0x0a) {
-          parts.push(CRLF);
-          src = src.subarray(1);
-        } else parts.push(CRLF);
-      }
-      if (src.length > 0 && src[src.length - 1] === 0x0d) {
-        this.pendingCr = true;
-        src = src.subarray(0, src.length - 1);
-      }
-      for (const p of normalizeOne(src)) parts.push(p);
-    } else parts.push(chunk);
-    for (const p of parts) yield* this.stuff(p);
-  }
-
-  private *stuff(p: Uint8Array): Generator<Uint8Array> {
-    if (p.length === 0) return;
-    let run = 0;
-    if (this.atLineStart && p[0] === 0x2e) yield DOT;
-    for (let i = 0; i < p.length - 1; i++) {
-      if (p[i] === 0x0a && p[i + 1] === 0x2e) {
-        yield p.subarray(run, i + 1);
-        yield DOT;
-        run = i + 1;
-      }
-    }
-    yield run === 0 ? p : p.subarray(run);
-    this.atLineStart = p[p.length - 1] === 0x0a;
-    this.any = true;
-    this.last2 = p.length >= 2 ? [p[p.length - 2]!, p[p.length - 1]!] : [this.last2[1]!, p[0]!];
-  }
-
-  *end(): Generator<Uint8Array> {
-    if (this.pendingCr) {
-      this.pendingCr = false;
-      yield* this.stuff(CRLF);
-    }
-    if (this.any && !(this.last2[0] === 0x0d && this.last2[1] === 0x0a)) yield CRLF;
-    yield END;
-  }
-}
-
-function* normalizeOne(src: Uint8Array): Generator<Uint8Array> {
-  let run = 0;
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i];
-    if (c === 0x0d) {
-      if (src[i + 1] === 0x0a) {
-        i++;
-        continue;
-      }
-      yield src.subarray(run, i);
-      yield CRLF;
-      run = i + 1;
-    } else if (c === 0x0a) {
-      yield src.subarray(run, i);
-      yield CRLF;
-      run = i + 1;
-    }
-  }
-  if (run < src.length) yield src.subarray(run);
-}
-
-const CRLF = new Uint8Array([0x0d, 0x0a]);
-const DOT = new Uint8Array([0x2e]);
-const END = new Uint8Array([0x2e, 0x0d, 0x0a]);

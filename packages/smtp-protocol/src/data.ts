@@ -41,6 +41,7 @@
 import { SmtpDataError } from './errors.js';
 import { indexOfSeq, searchable, toChunks, type ByteSearch } from './bytes.js';
 import { createLfScanner, LF_WINDOW, type LfScanner } from './simd.js';
+import { DataEncoder } from './data-encoder.js';
 
 /** Chunks shorter than this are scanned with native indexOf (SIMD setup not worth it). */
 const SIMD_MIN = 512;
@@ -394,7 +395,6 @@ export class DataScanner {
 const CR_BYTES = new Uint8Array([CR]);
 const CRLF_BYTES = new Uint8Array([CR, LF]);
 const DOT_BYTES = new Uint8Array([DOT]);
-const END_BYTES = new Uint8Array([DOT, CR, LF]);
 const LF_DOT = new Uint8Array([LF, DOT]);
 
 /**
@@ -525,22 +525,13 @@ export function* encodeData(
   input: Uint8Array | Iterable<Uint8Array>,
   opts: { readonly normalize?: boolean } = {},
 ): Generator<Uint8Array> {
-  const src = opts.normalize === false ? toChunks(input) : normalizeLineEndings(input);
-  let last = -1;
-  let prev = -1;
-  let any = false;
-  for (const c of dotStuff(src)) {
-    if (c.length === 0) continue;
-    any = true;
-    if (c.length >= 2) {
-      prev = c[c.length - 2]!;
-      last = c[c.length - 1]!;
-    } else {
-      prev = last;
-      last = c[0]!;
-    }
-    yield c;
+  const enc = new DataEncoder(opts.normalize !== false);
+  const out: Uint8Array[] = [];
+  for (const c of toChunks(input)) {
+    enc.push(c, out);
+    yield* out;
+    out.length = 0;
   }
-  if (any && !(prev === CR && last === LF)) yield CRLF_BYTES;
-  yield END_BYTES;
+  enc.end(out);
+  yield* out;
 }

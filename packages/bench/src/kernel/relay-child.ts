@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { createRelay } from '@netlayers/relay';
 import { relayOptions } from '../relay-options.js';
+import { runProfiler } from '../profile.js';
 import type { RelayHostReply, RelayHostRequest } from '../relay-host.js';
 
 const send = process.send?.bind(process);
@@ -14,6 +15,7 @@ if (send === undefined) throw new Error('relay-child must be started with an IPC
 const nextHop = process.env.BENCH_NEXT_HOP ?? '';
 const relay = createRelay({ ...relayOptions(), transport: 'kernel', forward: 'copy', listen: '127.0.0.1:0', nextHop });
 const ep = await relay.listen();
+const prof = runProfiler();
 let elu0 = performance.eventLoopUtilization();
 let cpu0 = process.cpuUsage();
 process.on('message', (raw) => {
@@ -21,11 +23,13 @@ process.on('message', (raw) => {
   if (m.op === 'begin') {
     elu0 = performance.eventLoopUtilization();
     cpu0 = process.cpuUsage();
+    prof.start();
     send({ op: 'begun', id: m.id, stats: relay.stats() } satisfies RelayHostReply);
   } else if (m.op === 'end') {
     const elu = performance.eventLoopUtilization(elu0);
     const cpu = process.cpuUsage(cpu0);
-    send({ op: 'ended', id: m.id, busyMs: elu.active, cpuMs: (cpu.user + cpu.system) / 1000, stats: relay.stats() } satisfies RelayHostReply);
+    const reply = { op: 'ended', id: m.id, busyMs: elu.active, cpuMs: (cpu.user + cpu.system) / 1000, stats: relay.stats() } satisfies RelayHostReply;
+    void prof.stop('kernel-relay').finally(() => send(reply));
   } else {
     void relay.close().then(() => {
       send({ op: 'closed', id: m.id } satisfies RelayHostReply);
