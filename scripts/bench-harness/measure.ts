@@ -99,6 +99,8 @@ export interface CaseResult {
   summary: Summary;
   /** Units moved per round (the same work in every round unless the case varies it). */
   units: number[];
+  /** Rate per CPU second of the process, same rounds (when measured by `compare`). */
+  cpu?: { samples: number[]; summary: Summary };
   /** Rate of this case / rate of the baseline, paired round by round. */
   ratio?: { vs: string; samples: number[]; summary: Summary };
 }
@@ -143,18 +145,20 @@ export async function compare(title: string, cases: readonly Case[], cfg: BenchC
   const k = cases.length;
   const rates: number[][] = cases.map(() => []);
   const units: number[][] = cases.map(() => []);
+  const cpu: number[][] = cases.map(() => []);
   for (let w = 0; w < cfg.warmup; w++) for (const c of cases) await c.run();
   for (let r = 0; r < cfg.rounds; r++) {
     for (let j = 0; j < k; j++) {
       const i = (r + j) % k;
       const s = await cases[i]!.run();
       rates[i]!.push(rateOf(s, clock, scale));
+      cpu[i]!.push(rateOf(s, 'cpu', scale));
       units[i]!.push(s.units);
     }
   }
   return groupFromSamples(
     title,
-    cases.map((c, i) => ({ name: c.name, samples: rates[i]!, units: units[i]! })),
+    cases.map((c, i) => ({ name: c.name, samples: rates[i]!, units: units[i]!, cpu: cpu[i]! })),
     cfg,
     { ...opts, clock },
   );
@@ -166,7 +170,7 @@ export async function compare(title: string, cases: readonly Case[], cfg: BenchC
  */
 export function groupFromSamples(
   title: string,
-  series: readonly { name: string; samples: number[]; units?: number[] }[],
+  series: readonly { name: string; samples: number[]; units?: number[]; cpu?: number[] }[],
   cfg: BenchConfig,
   opts: GroupOptions,
 ): GroupResult {
@@ -174,6 +178,7 @@ export function groupFromSamples(
   if (opts.baseline !== undefined && base === undefined) throw new BenchVerificationError(`no baseline case "${opts.baseline}" in "${title}"`);
   const cases: CaseResult[] = series.map((s) => {
     const res: CaseResult = { name: s.name, samples: s.samples, summary: summarize(s.samples), units: s.units ?? [] };
+    if (s.cpu !== undefined && s.cpu.length > 0) res.cpu = { samples: s.cpu, summary: summarize(s.cpu) };
     if (base !== undefined && base !== s) {
       const paired = s.samples.map((x, r) => x / base.samples[r]!);
       res.ratio = { vs: base.name, samples: paired, summary: summarize(paired) };
