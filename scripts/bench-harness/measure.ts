@@ -116,6 +116,8 @@ export interface GroupOptions {
   clock?: BenchClock;
   /** Free-form note printed under the table and kept in the JSON. */
   note?: string;
+  /** Whether the cases' rounds were interleaved (`compare` sets it; default false). */
+  alternating?: boolean;
 }
 
 export interface GroupResult {
@@ -124,6 +126,8 @@ export interface GroupResult {
   clock: BenchClock;
   rounds: number;
   warmup: number;
+  /** Rounds interleaved across the cases (true from `compare`), or run case after case. */
+  alternating: boolean;
   note?: string;
   cases: CaseResult[];
 }
@@ -160,7 +164,7 @@ export async function compare(title: string, cases: readonly Case[], cfg: BenchC
     title,
     cases.map((c, i) => ({ name: c.name, samples: rates[i]!, units: units[i]!, cpu: cpu[i]! })),
     cfg,
-    { ...opts, clock },
+    { ...opts, clock, alternating: true },
   );
 }
 
@@ -185,7 +189,7 @@ export function groupFromSamples(
     }
     return res;
   });
-  const g: GroupResult = { title, unit: opts.unit, clock: opts.clock ?? 'wall', rounds: cfg.rounds, warmup: cfg.warmup, cases };
+  const g: GroupResult = { title, unit: opts.unit, clock: opts.clock ?? 'wall', rounds: cfg.rounds, warmup: cfg.warmup, alternating: opts.alternating ?? false, cases };
   if (opts.note !== undefined) g.note = opts.note;
   return g;
 }

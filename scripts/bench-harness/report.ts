@@ -54,14 +54,15 @@ export function formatGroup(g: GroupResult): string {
     return `| ${c.name} | ${formatSi(c.summary.median)} | ${spread(c.summary)} | ${iqr(c.summary)} |${r}`;
   });
   const per = g.clock === 'cpu' ? 'per CPU second' : 'per wall second';
-  const lines = [`### ${g.title}`, `(${per}; median of ${g.rounds} alternating rounds after ${g.warmup} warm-up)`, '', head, rule, ...rows];
+  const how = g.alternating ? 'alternating rounds' : 'rounds, case after case';
+  const lines = [`### ${g.title}`, `(${per}; median of ${g.rounds} ${how} after ${g.warmup} warm-up)`, '', head, rule, ...rows];
   if (g.note !== undefined) lines.push('', g.note);
   return lines.join('\n');
 }
 
 /** The markdown table of the values. */
 export function formatValues(values: readonly ValueResult[]): string {
-  const rows = values.map((v) => `| ${v.name} | ${formatSi(v.summary.median)} ${v.unit} | ${spread(v.summary)} | ${v.summary.n} |`);
+  const rows = values.map((v) => `| ${v.name} | ${`${formatSi(v.summary.median)} ${v.unit}`.trim()} | ${spread(v.summary)} | ${v.summary.n} |`);
   return ['| value | median | min–max | n |', '|---|---|---|---|', ...rows].join('\n');
 }
 
@@ -91,7 +92,7 @@ export class BenchReport {
     const xs = typeof samples === 'number' ? [samples] : [...samples];
     const v: ValueResult = { name, unit, samples: xs, summary: summarize(xs) };
     this.values.push(v);
-    console.log(`${name}: ${formatSi(v.summary.median)} ${unit}${xs.length > 1 ? ` (${spread(v.summary)}, n=${xs.length})` : ''}`);
+    console.log(`${name}: ${`${formatSi(v.summary.median)} ${unit}`.trim()}${xs.length > 1 ? ` (${spread(v.summary)}, n=${xs.length})` : ''}`);
     return v;
   }
 

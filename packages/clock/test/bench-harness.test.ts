@@ -12,6 +12,7 @@ import {
   benchConfig,
   compare,
   formatSi,
+  groupFromSamples,
   quantile,
   summarize,
   verify,
@@ -98,6 +99,8 @@ describe('bench harness runs', () => {
     expect([...rb!.ratio!.samples].sort()).toEqual([0.5, 0.5, 0.5, 0.5, 1]);
     expect(rb!.ratio!.vs).toBe('a');
     expect(ra!.ratio).toBeUndefined();
+    expect(g.alternating).toBe(true);
+    expect(groupFromSamples('h', [{ name: 'a', samples: [1, 2, 3, 4, 5] }], cfg, { unit: '/s' }).alternating).toBe(false);
     const cpu = await compare('g', [a], cfg, { unit: '/s', clock: 'cpu' });
     expect(cpu.cases[0]!.summary.median).toBe(5000);
   });

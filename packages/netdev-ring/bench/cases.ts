@@ -1,23 +1,25 @@
 /**
  * In-thread benchmark cases. Each runs in a fresh worker (see index.ts) so one
  * case's JIT feedback cannot slow another down; each returns how many units
- * (descriptors, frames) it moved, and the worker divides by wall and CPU time.
+ * (descriptors, frames, bytes) it moved, after checking that it moved them all
+ * (`verify` throws otherwise), and the worker divides by wall and CPU time.
  */
 import { allocSkb, IpSummed, skbStats, type SkBuff } from '@netlayers/skbuff';
 import { DevicePair, ETH_P, ethTypeTrans, GroList, Ring, skbGsoSegment, Softnet } from '../src/index.js';
 import { buildTcpFrame, skbFromBytes } from '../src/testing/frames.js';
+import { verify } from '../../../scripts/bench-harness/index.js';
 
 // ---------------------------------------------------------------- Ring<T>
 export function ringBench(batch: number, total = 20_000_000): number {
   const r = new Ring<number>(1024);
   const items = Array.from({ length: batch }, (_, i) => i);
   const out: number[] = [];
-  const t0 = performance.now();
   let moved = 0;
+  let wrong = 0;
   if (batch === 1) {
     while (moved < total) {
       r.produce(moved);
-      r.consume();
+      if (r.consume() !== moved) wrong++;
       moved++;
     }
   } else {
@@ -25,10 +27,11 @@ export function ringBench(batch: number, total = 20_000_000): number {
       r.produceBatch(items);
       out.length = 0;
       r.consumeBatch(batch, out);
+      if (out.length !== batch || out[batch - 1] !== batch - 1) wrong++;
       moved += batch;
     }
   }
-  void t0;
+  verify(wrong === 0, `Ring gave back ${wrong} wrong descriptors or batches`);
   return moved;
 }
 
@@ -53,7 +56,6 @@ export function pairBench(batch: number, total = 2_000_000): number {
   });
   const dst = pair.b.mac;
   const skbs: SkBuff[] = [];
-  const t0 = performance.now();
   let i = 0;
   while (i < total) {
     if (batch === 1) {
@@ -75,8 +77,8 @@ export function pairBench(batch: number, total = 2_000_000): number {
     }
   }
   softnet.runUntilIdle();
-  void t0;
   pair.destroy();
+  verify(got === i, `DevicePair delivered ${got} of ${i} frames`);
   return got;
 }
 
@@ -102,28 +104,26 @@ export function pairRecycledBench(batch: number, total = 6_000_000): number {
     free.push(skb);
   });
   const out: SkBuff[] = [];
-  const t0 = performance.now();
   while (got < total) {
     out.length = 0;
     while (free.length > 0) out.push(free.pop() as SkBuff);
     pair.a.xmitBatch(out);
     softnet.doSoftirq();
   }
-  void t0;
+  softnet.runUntilIdle();
+  verify(free.length === batch, `${batch - free.length} of ${batch} circulating skbs lost`);
   for (const s of free) s.free();
   pair.destroy();
   return got;
 }
 
 export function allocFreeBench(total = 5_000_000): number {
-  const t0 = performance.now();
   for (let i = 0; i < total; i++) {
     const s = allocSkb(FRAME_LEN + 32);
     s.reserve(32);
     s.putUnchecked(FRAME_LEN);
     s.free();
   }
-  void t0;
   return total;
 }
 
@@ -169,5 +169,7 @@ export function gsoGroRun(total: number): { moved: number; firstCopied: number }
     if (firstCopied < 0) firstCopied = skbStats().bytesCopied - c0;
   }
   sup.free();
+  // Every super-skb's payload must come back out of GRO: a whole number of them.
+  verify(moved % payload.length === 0, `GSO → GRO moved ${moved} payload bytes, not a whole number of ${payload.length}-byte super-skbs`);
   return { moved, firstCopied };
 }

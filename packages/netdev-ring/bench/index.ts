@@ -1,107 +1,57 @@
 /**
- * Benchmarks of @netlayers/netdev-ring, measured side by side in one run:
+ * Benchmarks of @netlayers/netdev-ring on the shared harness (scripts/bench-harness):
  *   - Ring<T>: descriptors/s one-by-one vs batched;
- *   - SharedRing between two worker threads: descriptors/s (raw, zero-copy visit);
- *   - DevicePair in one thread: frames/s one-by-one vs batched (skb alloc → xmit → NAPI → handler → free);
- *   - SharedRingDevice pair across two workers: frames/s one-by-one vs batched;
- *   - doorbells per 1,000 frames with and without notification suppression;
- *   - software GSO → GRO of 64 KiB TCP super-skbs: payload bytes/s, bytes copied.
- * Figures only; nothing is asserted. Run: npm run bench -w @netlayers/netdev-ring
+ *   - DevicePair in one thread: frames/s one-by-one vs batched (skb alloc → xmit
+ *     → NAPI → handler → free), the device path alone with recycled skbs, and
+ *     skb alloc + free alone;
+ *   - software GSO → GRO of 64 KiB TCP super-skbs: payload bytes/s, bytes copied;
+ *   - SharedRing between two worker threads: descriptors/s (zero-copy visit);
+ *   - SharedRingDevice pair across two workers: frames/s one-by-one vs batched,
+ *     notification suppression on and off, and doorbells per 1,000 frames.
+ *
+ * In-thread cases each run in a fresh worker (one case's JIT feedback cannot
+ * slow another down), which runs the harness's warm-up and rounds of that case.
+ * Cross-worker cases start two fresh workers per round and alternate rounds.
+ * Every case checks what it moved (every descriptor/frame delivered, in
+ * order); at the end every worker's live skb count must be 0.
+ * `--quick` / `NETLAYERS_BENCH_QUICK=1` shortens every run.
  */
 import { Worker } from 'node:worker_threads';
-import { skbStats } from '@netlayers/skbuff';
+import { BenchReport, benchConfig, compare, groupFromSamples, pick, verify, type Case, type Sample } from '../../../scripts/bench-harness/index.js';
 import { SharedRing, createSharedLink } from '../src/index.js';
 
-const fmt = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(1));
-const rows: [string, string][] = [];
-function report(name: string, value: string): void {
-  rows.push([name, value]);
-  console.log(`${name.padEnd(64)} ${value}`);
-}
+const cfg = benchConfig();
+const report = new BenchReport('netdev-ring', cfg);
+/** Scale of every run's work: 1 by default, 1/4 under --quick. */
+const k = pick(cfg, 1, 0.25);
+const n = (full: number): number => Math.max(64 * 16, Math.round((full * k) / 64) * 64);
 
 const FRAME_LEN = 64;
 const caseWorker = new URL('./case-worker.mjs', import.meta.url);
+const pairWorker = new URL('../test/pair-worker.mjs', import.meta.url);
+const ringWorker = new URL('./ring-worker.mjs', import.meta.url);
+const execArgv = ['--conditions=@netlayers/source'];
+type Msg = Record<string, unknown>;
 
-/**
- * Runs an in-thread case `reps` times, each in a fresh worker; returns the best
- * rate per wall-clock second and per CPU second (the latter is steadier on a
- * shared machine).
- */
-async function inFreshThread(name: string, args: number[], reps = 3): Promise<{ wall: number; cpu: number }> {
-  let wall = 0;
-  let cpu = 0;
-  for (let i = 0; i < reps; i++) {
-    const w = new Worker(caseWorker, { workerData: { name, args }, execArgv: ['--conditions=@netlayers/source'] });
-    const r = await new Promise<{ rate: number; cpuRate: number }>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`bench case ${name} timed out`)), 120_000);
-      w.once('message', (m: { rate: number; cpuRate: number }) => {
+/** skb objects still live in the workers when they finished, summed over all of them. */
+let workerLive = 0;
+let workersChecked = 0;
+function countLive(m: Msg): void {
+  verify(typeof m['live'] === 'number', 'a bench worker did not report its live skb count');
+  workerLive += m['live'] as number;
+  workersChecked++;
+}
+
+/** Run a worker to its one result message. */
+async function once(url: URL, workerData: Msg, timeoutMs = 120_000): Promise<Msg> {
+  const w = new Worker(url, { workerData, execArgv });
+  try {
+    return await new Promise<Msg>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`bench worker ${String(workerData['name'])} timed out`)), timeoutMs);
+      w.once('message', (m: Msg) => {
         clearTimeout(t);
         resolve(m);
       });
-      w.once('error', reject);
-    });
-    await w.terminate();
-    wall = Math.max(wall, r.rate);
-    cpu = Math.max(cpu, r.cpuRate);
-  }
-  return { wall, cpu };
-}
-const both = (r: { wall: number; cpu: number }) => `${fmt(r.wall)}  (${fmt(r.cpu)} per CPU-s)`;
-
-// ---------------------------------------------------------------- workers
-const pairWorker = new URL('../test/pair-worker.mjs', import.meta.url);
-const ringWorker = new URL('./ring-worker.mjs', import.meta.url);
-type Msg = Record<string, unknown>;
-
-async function startTogether(url: URL, datas: Record<string, unknown>[]): Promise<{ msgs: Msg[]; wallMs: number; cpuS: number }> {
-  const workers = datas.map((d) => new Worker(url, { workerData: d, execArgv: ['--conditions=@netlayers/source'] }));
-  const done = workers.map(
-    (w) =>
-      new Promise<Msg>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error('bench worker timed out')), 60_000);
-        w.on('message', (m: Msg) => {
-          if (m.ready) return;
-          clearTimeout(t);
-          resolve(m);
-        });
-        w.once('error', reject);
-      }),
-  );
-  await Promise.all(workers.map((w) => new Promise<void>((r) => w.once('message', () => r()))));
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  for (const w of workers) w.postMessage('go');
-  const msgs = await Promise.all(done);
-  const wallMs = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  await Promise.all(workers.map((w) => w.terminate()));
-  return { msgs, wallMs, cpuS: (cpu.user + cpu.system) / 1e6 };
-}
-
-async function sharedRingBench(batch: number, count = 5_000_000) {
-  const ring = SharedRing.create({ byteCapacity: 1 << 20 });
-  const d = { buffer: ring.buffer, count, batch, frameLen: FRAME_LEN, deadlineMs: 30_000 };
-  const { msgs, wallMs, cpuS } = await startTogether(ringWorker, [{ ...d, role: 'produce' }, { ...d, role: 'consume' }]);
-  const consumed = msgs.find((m) => m.role === 'consume')!.n as number;
-  return { rate: consumed / (wallMs / 1000), cpuRate: consumed / cpuS, stats: ring.stats() };
-}
-
-async function workerPairBench(mode: 'batch' | 'single', suppress: boolean, count: number) {
-  const link = createSharedLink({ byteCapacity: 1 << 20, suppressNotifications: suppress });
-  const d = { link, count, frameLen: FRAME_LEN, mode, batch: 64, deadlineMs: 40_000, waitGo: true, verify: false };
-  const { msgs, wallMs, cpuS } = await startTogether(pairWorker, [{ ...d, role: 'sender' }, { ...d, role: 'receiver' }]);
-  const r = msgs.find((m) => m.role === 'receiver')!;
-  const s = msgs.find((m) => m.role === 'sender')!;
-  const tx = (s.ring as { tx: { doorbells: number; produced: number; suppressed: number } }).tx;
-  return { rate: (r.got as number) / (wallMs / 1000), cpuRate: (r.got as number) / cpuS, got: r.got as number, doorbells: tx.doorbells, produced: tx.produced };
-}
-
-/** What an in-thread case returns (not a rate), run once in a fresh worker. */
-async function caseValue(name: string, args: number[]): Promise<number> {
-  const w = new Worker(caseWorker, { workerData: { name, args }, execArgv: ['--conditions=@netlayers/source'] });
-  try {
-    return await new Promise<number>((resolve, reject) => {
-      w.once('message', (m: { value: number }) => resolve(m.value));
       w.once('error', reject);
     });
   } finally {
@@ -109,51 +59,137 @@ async function caseValue(name: string, args: number[]): Promise<number> {
   }
 }
 
-async function main(): Promise<void> {
-  console.log(`@netlayers/netdev-ring benchmarks — node ${process.version}, ${new Date().toISOString()}\n`);
-  const r1 = await inFreshThread('ringBench', [1]);
-  const r64 = await inFreshThread('ringBench', [64]);
-  report('Ring<T> in-thread, one-by-one (descriptors/s)', both(r1));
-  report('Ring<T> in-thread, batches of 64 (descriptors/s)', both(r64));
-  report('  batched / one-by-one (CPU)', `${(r64.cpu / r1.cpu).toFixed(2)}x`);
-
-  const p1 = await inFreshThread('pairBench', [1, 1_000_000]);
-  const p64 = await inFreshThread('pairBench', [64, 4_000_000]);
-  report('DevicePair in-thread, xmit one-by-one + softirq each (frames/s)', both(p1));
-  report('DevicePair in-thread, xmitBatch(64) + NAPI (frames/s)', both(p64));
-  report('  batched / one-by-one (CPU)', `${(p64.cpu / p1.cpu).toFixed(2)}x`);
-  const pr = await inFreshThread('pairRecycledBench', [64]);
-  report('DevicePair in-thread, xmitBatch(64), skbs recycled (descriptors/s)', both(pr));
-  report('  (reference) skb alloc + free alone (per s)', both(await inFreshThread('allocFreeBench', [])));
-  report('software GSO 64 KiB → 1448-byte segments → GRO (payload bytes/s)', both(await inFreshThread('gsoGroBench', [])));
-  report('  bytes copied per 64 KiB super-skb (headers only)', String(await caseValue('gsoGroCopied', [])));
-
-  const sr64 = await sharedRingBench(64);
-  const sr1 = await sharedRingBench(1, 2_000_000);
-  const two = (r: { rate: number; cpuRate: number }) => `${fmt(r.rate)}  (${fmt(r.cpuRate)} per CPU-s, both threads)`;
-  report('SharedRing across 2 workers, batches of 64 (descriptors/s)', two(sr64));
-  report('SharedRing across 2 workers, one-by-one (descriptors/s)', two(sr1));
-
-  const wb = await workerPairBench('batch', true, 2_000_000);
-  const ws = await workerPairBench('single', true, 1_000_000);
-  report('SharedRingDevice pair across 2 workers, xmitBatch(64) (frames/s)', two(wb));
-  report('SharedRingDevice pair across 2 workers, xmit one-by-one (frames/s)', two(ws));
-  report('  batched / one-by-one', `${(wb.rate / ws.rate).toFixed(2)}x`);
-
-  const on = await workerPairBench('single', true, 500_000);
-  const off = await workerPairBench('single', false, 500_000);
-  const onB = await workerPairBench('batch', true, 500_000);
-  const offB = await workerPairBench('batch', false, 500_000);
-  const per1k = (x: { doorbells: number; produced: number }) => ((x.doorbells / x.produced) * 1000).toFixed(2);
-  report('doorbells / 1000 frames, one-by-one, suppression ON', per1k(on));
-  report('doorbells / 1000 frames, one-by-one, suppression OFF', per1k(off));
-  report('doorbells / 1000 frames, batched(64), suppression ON', per1k(onB));
-  report('doorbells / 1000 frames, batched(64), suppression OFF', per1k(offB));
-  report('  frames/s one-by-one, suppression ON vs OFF', `${fmt(on.rate)} vs ${fmt(off.rate)}`);
-  report('skb live at end (must be 0)', String(skbStats().live));
+/** Warm-up and rounds of an in-thread case, in a fresh worker; returns its samples. */
+async function inFreshThread(name: string, args: number[]): Promise<Sample[]> {
+  const m = await once(caseWorker, { name, args, cfg });
+  countLive(m);
+  return m['samples'] as Sample[];
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+/** What an in-thread case returns (not a rate), run once in a fresh worker. */
+async function caseValue(name: string, args: number[]): Promise<number> {
+  const m = await once(caseWorker, { name, args, cfg, once: true });
+  countLive(m);
+  return m['value'] as number;
+}
+
+/** Rates of in-thread cases, per wall second and per CPU second, as two groups. */
+async function inThreadGroups(title: string, unit: string, scale: number, specs: { name: string; fn: string; args: number[] }[], baseline?: string): Promise<void> {
+  const series: { name: string; samples: number[]; cpu: number[]; units: number[] }[] = [];
+  for (const s of specs) {
+    const samples = await inFreshThread(s.fn, s.args);
+    series.push({
+      name: s.name,
+      samples: samples.map((x) => (x.units / (x.ms / 1000)) * scale),
+      cpu: samples.map((x) => (x.units / (x.cpuMs / 1000)) * scale),
+      units: samples.map((x) => x.units),
+    });
+  }
+  const opts = { unit, ...(baseline === undefined ? {} : { baseline }), note: 'Each case ran its warm-up and rounds in its own fresh worker, one case after another; ratios pair round i of each.' };
+  report.group(groupFromSamples(title, series, cfg, opts));
+  report.group(groupFromSamples(`${title} (per CPU second)`, series.map((s) => ({ name: s.name, samples: s.cpu, units: s.units })), cfg, { ...opts, clock: 'cpu' }));
+}
+
+/** Start workers together (each reports ready, then all get 'go'); wall and CPU time until all report. */
+async function startTogether(url: URL, datas: Msg[]): Promise<{ msgs: Msg[]; ms: number; cpuMs: number }> {
+  const workers = datas.map((d) => new Worker(url, { workerData: d, execArgv }));
+  try {
+    const done = workers.map(
+      (w) =>
+        new Promise<Msg>((resolve, reject) => {
+          const t = setTimeout(() => reject(new Error('bench worker timed out')), 60_000);
+          w.on('message', (m: Msg) => {
+            if (m['ready']) return;
+            clearTimeout(t);
+            resolve(m);
+          });
+          w.once('error', reject);
+        }),
+    );
+    await Promise.all(workers.map((w) => new Promise<void>((r) => w.once('message', () => r()))));
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (const w of workers) w.postMessage('go');
+    const msgs = await Promise.all(done);
+    const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    return { msgs, ms, cpuMs: (cpu.user + cpu.system) / 1000 };
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+function sharedRingCase(name: string, batch: number, count: number): Case {
+  return {
+    name,
+    async run() {
+      const ring = SharedRing.create({ byteCapacity: 1 << 20 });
+      const d = { buffer: ring.buffer, count, batch, frameLen: FRAME_LEN, deadlineMs: 30_000 };
+      const { msgs, ms, cpuMs } = await startTogether(ringWorker, [{ ...d, role: 'produce' }, { ...d, role: 'consume' }]);
+      const consumed = msgs.find((m) => m['role'] === 'consume')!['n'] as number;
+      const produced = msgs.find((m) => m['role'] === 'produce')!['n'] as number;
+      verify(produced === count && consumed === count, `SharedRing: produced ${produced}, consumed ${consumed} of ${count}`);
+      return { units: consumed, ms, cpuMs };
+    },
+  };
+}
+
+/** Doorbells per 1,000 frames of each round of a device-pair case. */
+const doorbells = new Map<string, number[]>();
+function workerPairCase(name: string, mode: 'batch' | 'single', suppress: boolean, count: number): Case {
+  doorbells.set(name, []);
+  return {
+    name,
+    async run() {
+      const link = createSharedLink({ byteCapacity: 1 << 20, suppressNotifications: suppress });
+      const d = { link, count, frameLen: FRAME_LEN, mode, batch: 64, deadlineMs: 40_000, waitGo: true, verify: false };
+      const { msgs, ms, cpuMs } = await startTogether(pairWorker, [{ ...d, role: 'sender' }, { ...d, role: 'receiver' }]);
+      const r = msgs.find((m) => m['role'] === 'receiver')!;
+      const s = msgs.find((m) => m['role'] === 'sender')!;
+      countLive(r);
+      countLive(s);
+      // The receiver checks each frame's sequence number: `bad` counts frames out of order.
+      verify(s['sent'] === count && r['got'] === count && r['bad'] === 0, `device pair: sent ${String(s['sent'])}, got ${String(r['got'])} of ${count}, ${String(r['bad'])} out of order (${String(r['firstBad'])})`);
+      const tx = (s['ring'] as { tx: { doorbells: number; produced: number } }).tx;
+      doorbells.get(name)!.push((tx.doorbells / tx.produced) * 1000);
+      return { units: r['got'] as number, ms, cpuMs };
+    },
+  };
+}
+
+// ---------------------------------------------------------------- in-thread
+await inThreadGroups('Ring<T> in one thread', 'M descriptors/s', 1e-6, [
+  { name: 'one-by-one', fn: 'ringBench', args: [1, n(20_000_000)] },
+  { name: 'batches of 64', fn: 'ringBench', args: [64, n(20_000_000)] },
+], 'one-by-one');
+await inThreadGroups('DevicePair in one thread (skb alloc → xmit → NAPI → handler → free)', 'M frames/s', 1e-6, [
+  { name: 'xmit one-by-one + softirq each', fn: 'pairBench', args: [1, n(300_000)] },
+  { name: 'xmitBatch(64) + NAPI', fn: 'pairBench', args: [64, n(1_000_000)] },
+  { name: 'xmitBatch(64), skbs recycled (device path alone)', fn: 'pairRecycledBench', args: [64, n(1_500_000)] },
+  { name: '(reference) skb alloc + free alone', fn: 'allocFreeBench', args: [n(2_000_000)] },
+], 'xmit one-by-one + softirq each');
+await inThreadGroups('software GSO 64 KiB → 1448-byte segments → GRO', 'GB payload/s', 1e-9, [
+  { name: 'skbGsoSegment → GroList', fn: 'gsoGroBench', args: [n(500_000_000)] },
+]);
+report.value('bytes copied per 64 KiB super-skb through GSO → GRO (headers only)', await caseValue('gsoGroCopied', []), 'B');
+
+// ---------------------------------------------------------------- across workers
+const two = 'Two fresh workers per round; CPU time is the whole process (both threads).';
+const sr = await compare(
+  'SharedRing across 2 workers',
+  [sharedRingCase('batches of 64', 64, n(1_000_000)), sharedRingCase('one-by-one', 1, n(300_000))],
+  cfg,
+  { unit: 'M descriptors/s', scale: 1e-6, baseline: 'one-by-one', note: two },
+);
+report.group(sr);
+const pairCases = [
+  workerPairCase('xmitBatch(64), suppression on', 'batch', true, n(300_000)),
+  workerPairCase('xmit one-by-one, suppression on', 'single', true, n(200_000)),
+  workerPairCase('xmitBatch(64), suppression off', 'batch', false, n(300_000)),
+  workerPairCase('xmit one-by-one, suppression off', 'single', false, n(200_000)),
+];
+report.group(await compare('SharedRingDevice pair across 2 workers', pairCases, cfg, { unit: 'M frames/s', scale: 1e-6, baseline: 'xmit one-by-one, suppression on', note: two }));
+for (const [name, per1k] of doorbells) report.value(`doorbells per 1000 frames, ${name}`, per1k.slice(-cfg.rounds), '');
+
+report.check('every worker ended with no skb live', workerLive === 0, `${workerLive} live over ${workersChecked} workers`);
+report.finish();
