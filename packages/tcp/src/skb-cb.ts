@@ -18,6 +18,8 @@ export const CB_FLAGS = 2;
 export const CB_ACK = 3;
 /** Last transmission time in ms (sent segments); 0 = never sent. */
 export const CB_WHEN = 4;
+/** On receive, the TCP header length (the header was pulled; shares `CB_WHEN`'s slot). */
+export const CB_DOFF = 4;
 /** Retransmission count (sent segments). */
 export const CB_RETRANS = 5;
 /** Raw window field (received) / memory charged to sk_wmem_queued (sent). */

@@ -1,0 +1,276 @@
+/**
+ * Connection opening and the mini-socket states (Linux `tcp_minisocks.c`, with the
+ * listener half of `tcp_ipv4.c` and `tcp_connect_init`): SYN options, the listener's
+ * SYN queue (`tcp_v4_conn_request`), SYN-RECV → ESTABLISHED (`tcp_check_req`) and
+ * TIME-WAIT input (`tcp_timewait_state_process`).
+ *
+ * @module
+ */
+
+import type { SkBuff } from '@netlayers/skbuff';
+import { initialWindow } from './cong.js';
+import { tcpCleanRtxQueue } from './ack.js';
+import { tcpDestroySock, tcpDone, tcpSetState, tcpTwKill } from './proto.js';
+import {
+  clearRtxTimer,
+  resetRtxTimer,
+  tcpNewWindow,
+  tcpSendAck,
+  tcpSendActiveReset,
+  tcpSendSynAck,
+  tcpSyncMss,
+  tcpV4SendReset,
+} from './output.js';
+import { seqAdd, seqGt } from './seq.js';
+import { CB_ACK, CB_DOFF, CB_END_SEQ, CB_FLAGS, CB_SEQ, CB_WINDOW } from './skb-cb.js';
+import { CaState, NO_SOCKS, type TcpSock } from './sock.js';
+import { TcpState } from './state.js';
+import type { TcpStack } from './stack.js';
+import { parseTcpOptions, type TcpOptions, TcpFlags } from './wire/tcp.js';
+
+
+export function synOptions(skb: SkBuff): TcpOptions {
+  const doff = skb.cb[CB_DOFF]!;
+  if (doff <= 20) return {};
+  const start = skb.data - doff;
+  return parseTcpOptions(skb.buf, start + 20, start + doff);
+}
+
+/** Window scale we offer for our receive buffer (`tcp_select_initial_window`). */
+function chooseRcvWscale(sk: TcpSock): number {
+  let space = Math.max(sk.rcvbuf, sk.stack.config.rcvbufMax);
+  let ws = 0;
+  while (space > 65535 && ws < 14) {
+    space >>>= 1;
+    ws++;
+  }
+  return ws;
+}
+
+/** Sets up a socket for the first SYN it sends (`tcp_connect_init`). */
+export function tcpConnectInit(sk: TcpSock): void {
+  sk.rcvWscale = chooseRcvWscale(sk);
+  sk.windowClamp = 65535 * 2 ** sk.rcvWscale;
+  tcpSyncMss(sk);
+  sk.advMss = Math.min(sk.pmtu, 65535) - 40;
+  if (sk.userMss > 0) sk.advMss = Math.min(sk.advMss, sk.userMss);
+  sk.rcvWnd = Math.min(tcpNewWindow(sk) || sk.advMss, 65535);
+}
+
+/** Connection established: congestion state and MSS (`tcp_init_transfer`). */
+export function tcpInitTransfer(sk: TcpSock): void {
+  tcpSyncMss(sk);
+  sk.sndCwnd = initialWindow(sk.mss);
+  sk.sndSsthresh = 0x7fffffff;
+  sk.caState = CaState.OPEN;
+  sk.highSeq = sk.sndUna;
+  sk.quickAcks = 8;
+  sk.lastRcvTime = sk.stack.clock.now();
+  sk.ca.init?.(sk);
+  if (sk.keepalive) sk.stack.wheel.mod(sk.kaTimer, sk.keepIdleMs);
+}
+
+/** Applies the peer's SYN options (`tcp_parse_options` on SYN / `tcp_openreq_init`). */
+export function applySynOptions(sk: TcpSock, opts: TcpOptions, weOffered: boolean): void {
+  sk.peerMss = opts.mss ?? 536;
+  if (opts.windowScale !== undefined && weOffered) {
+    sk.sndWscale = opts.windowScale;
+    sk.wscaleOk = true;
+  } else {
+    sk.sndWscale = 0;
+    sk.rcvWscale = 0;
+    sk.wscaleOk = false;
+    sk.windowClamp = Math.min(sk.windowClamp, 65535);
+  }
+  sk.sackOk = opts.sackPermitted === true && sk.stack.config.sack;
+}
+
+/**
+ * A SYN on a listener (`tcp_v4_conn_request`): checks the accept and SYN queue
+ * bounds (dropping on overflow like Linux without syncookies), creates the child
+ * in SYN-RECV in the connection table and answers SYN-ACK.
+ */
+export function tcpV4ConnRequest(lsk: TcpSock, skb: SkBuff): void {
+  const stack = lsk.stack;
+  const flags = skb.cb[CB_FLAGS]!;
+  const seq = skb.cb[CB_SEQ]!;
+  const saddr = stack.rxSaddr;
+  const daddr = stack.rxDaddr;
+  const sport = stack.rxSport;
+  const dport = stack.rxDport;
+  if ((flags & TcpFlags.RST) !== 0) {
+    skb.free();
+    return;
+  }
+  if ((flags & TcpFlags.ACK) !== 0) {
+    tcpV4SendReset(stack, saddr, daddr, sport, dport, seq, skb.cb[CB_ACK]!, flags, (skb.cb[CB_END_SEQ]! - seq) >>> 0);
+    skb.free();
+    return;
+  }
+  if ((flags & TcpFlags.SYN) === 0) {
+    skb.free();
+    return;
+  }
+  if (lsk.acceptQueue.length >= lsk.maxAckBacklog) {
+    stack.mib.listenOverflows++;
+    stack.mib.listenDrops++;
+    skb.free();
+    return;
+  }
+  if (lsk.synQueueLen >= Math.max(lsk.maxAckBacklog, stack.config.minSynBacklog)) {
+    stack.mib.listenDrops++;
+    skb.free();
+    return;
+  }
+  const opts = synOptions(skb);
+  const c = stack.newSock();
+  c.sndbuf = lsk.sndbuf;
+  c.rcvbuf = lsk.rcvbuf;
+  c.nodelay = lsk.nodelay;
+  c.keepalive = lsk.keepalive;
+  c.keepIdleMs = lsk.keepIdleMs;
+  c.keepIntvlMs = lsk.keepIntvlMs;
+  c.keepCnt = lsk.keepCnt;
+  c.userMss = lsk.userMss;
+  c.lingerOn = lsk.lingerOn;
+  c.lingerSecs = lsk.lingerSecs;
+  c.laddr = daddr;
+  c.lport = dport;
+  c.raddr = saddr;
+  c.rport = sport;
+  c.parent = lsk;
+  c.irs = seq;
+  c.rcvNxt = seqAdd(seq, 1);
+  c.copiedSeq = c.rcvNxt;
+  c.rcvWup = c.rcvNxt;
+  c.iss = stack.isn(daddr, saddr, dport, sport);
+  c.sndUna = c.iss;
+  c.sndNxt = seqAdd(c.iss, 1);
+  c.sndMax = c.sndNxt;
+  c.writeSeq = c.sndNxt;
+  c.sndSml = c.sndUna;
+  c.sndWl1 = seq;
+  c.sndWnd = skb.cb[CB_WINDOW]!;
+  c.maxWindow = c.sndWnd;
+  tcpConnectInit(c);
+  applySynOptions(c, opts, true);
+  c.state = TcpState.SYN_RECV;
+  if (!stack.table.insert(c)) {
+    tcpDestroySock(c);
+    skb.free();
+    return;
+  }
+  c.hashed = true;
+  stack.table.bindPort(dport); // the child holds the local port too (bind conflicts, SO_REUSEADDR)
+  c.portBound = true;
+  c.inSynQueue = true;
+  lsk.synQueueLen++;
+  (lsk.synQueue ??= new Set()).add(c);
+  stack.mib.passiveOpens++;
+  tcpSendSynAck(c);
+  resetRtxTimer(c, 1, stack.config.synAckTimeout);
+  skb.free();
+}
+
+
+/**
+ * Rate limit for ACKs answering out-of-window pure ACKs (`tcp_oow_rate_limited`,
+ * `tcp_invalid_ratelimit` 500 ms): two endpoints that each find the other's ACK
+ * unacceptable must not ping-pong forever.
+ */
+export function tcpOowRateOk(sk: TcpSock): boolean {
+  const now = sk.stack.clock.now();
+  if (now - sk.lastOowAck < sk.stack.config.invalidRatelimitMs) {
+    sk.stack.mib.oowRateLimited++;
+    return false;
+  }
+  sk.lastOowAck = now;
+  return true;
+}
+
+
+/**
+ * SYN-RECV → ESTABLISHED on an acceptable ACK (`tcp_check_req` + `inet_csk_complete_hashdance`):
+ * a passive child moves to the listener's accept queue — or, if it is full, the ACK
+ * is dropped (the SYN-ACK will be retransmitted) unless `abortOnOverflow` asks for
+ * a RST, as Linux's `tcp_abort_on_overflow`.
+ */
+export function tcpSynRecvEstablish(sk: TcpSock, skb: SkBuff): boolean {
+  const stack = sk.stack;
+  const p = sk.parent;
+  if (p !== null) {
+    if (p.state !== TcpState.LISTEN) {
+      tcpSendActiveReset(sk);
+      tcpDone(sk);
+      return false;
+    }
+    if (p.acceptQueue.length >= p.maxAckBacklog) {
+      stack.mib.listenOverflows++;
+      if (stack.config.abortOnOverflow) {
+        tcpSendActiveReset(sk);
+        tcpDone(sk);
+      }
+      return false;
+    }
+  }
+  const ack = skb.cb[CB_ACK]!;
+  tcpCleanRtxQueue(sk, ack);
+  sk.sndUna = ack;
+  sk.sndWnd = stack.winScaled(skb.cb[CB_WINDOW]!, sk.sndWscale);
+  sk.maxWindow = Math.max(sk.maxWindow, sk.sndWnd);
+  sk.sndWl1 = skb.cb[CB_SEQ]!;
+  sk.sndWl2 = ack;
+  sk.retransmits = 0;
+  sk.backoff = 0;
+  if (sk.rtxQueue.qlen === 0) clearRtxTimer(sk);
+  tcpSetState(sk, TcpState.ESTABLISHED);
+  tcpInitTransfer(sk);
+  if (p !== null) {
+    sk.inSynQueue = false;
+    p.synQueueLen--;
+    p.synQueue?.delete(sk);
+    sk.inAcceptQueue = true;
+    if (p.acceptQueue === NO_SOCKS) p.acceptQueue = [];
+    p.acceptQueue.push(sk);
+    p.onAcceptReady?.(p);
+  } else {
+    sk.onStateChange?.(sk);
+    sk.onWriteSpace?.(sk);
+  }
+  return true;
+}
+
+
+/**
+ * TIME-WAIT input (`tcp_timewait_state_process`): a retransmitted FIN is ACKed
+ * and restarts 2·MSL; an acceptable RST or a new SYN above rcv_nxt ends TIME-WAIT
+ * (the SYN then goes to the listener); anything else gets an ACK.
+ */
+export function tcpTimewaitProcess(stack: TcpStack, sk: TcpSock, skb: SkBuff, saddr: number, daddr: number, sport: number, dport: number): void {
+  const flags = skb.cb[CB_FLAGS]!;
+  const seq = skb.cb[CB_SEQ]!;
+  if ((flags & TcpFlags.RST) !== 0) {
+    if (seq === sk.rcvNxt) tcpTwKill(sk);
+    skb.free();
+    return;
+  }
+  if ((flags & TcpFlags.SYN) !== 0 && (flags & TcpFlags.ACK) === 0 && seqGt(seq, sk.rcvNxt)) {
+    tcpTwKill(sk);
+    const l = stack.table.lookupListener(daddr, dport);
+    if (l !== undefined) {
+      stack.setRxTuple(saddr, daddr, sport, dport);
+      tcpV4ConnRequest(l, skb);
+    } else skb.free();
+    return;
+  }
+  if ((flags & TcpFlags.FIN) !== 0 && skb.cb[CB_END_SEQ] === sk.rcvNxt) {
+    // retransmitted FIN: ACK it again and restart 2·MSL
+    stack.wheel.mod(sk.kaTimer, stack.config.timeWaitMs);
+    tcpSendAck(sk);
+  } else if (seq !== sk.rcvNxt || skb.len > 0) {
+    // old duplicate or stray data: ACK (TCP_TW_ACK), rate-limited
+    if (tcpOowRateOk(sk)) tcpSendAck(sk);
+  }
+  // an in-window pure ACK is absorbed silently (TCP_TW_SUCCESS): no ACK war in simultaneous close
+  skb.free();
+}
