@@ -63,7 +63,7 @@ export function tcpInitTransfer(sk: TcpSock): void {
   sk.sndCwnd = initialWindow(sk.mss);
   sk.sndSsthresh = 0x7fffffff;
   sk.caState = CaState.OPEN;
-  sk.highSeq = sk.sndUna;
+  sk.highSeq = sk.sndUna; // recover = ISS (RFC 6582 §3.2 step 1): highSeq is recover + 1
   sk.quickAcks = 8;
   sk.lastRcvTime = sk.stack.clock.now();
   sk.ca.init?.(sk);

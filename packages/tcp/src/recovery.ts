@@ -14,7 +14,7 @@
  */
 
 import { tcpRetransmitSkb } from './output.js';
-import { seqGe, seqGt } from './seq.js';
+import { seqGe } from './seq.js';
 import { CaState, type TcpSock } from './sock.js';
 
 /**
@@ -50,7 +50,8 @@ export function tcpDupAck(sk: TcpSock, ack: number): void {
   stack.mib.dupAcks++;
   if (sk.caState === CaState.RECOVERY) {
     sk.sndCwnd += sk.mss; // inflate (RFC 6582 step 3 of 5681 §3.2)
-  } else if (sk.caState !== CaState.LOSS && sk.dupAcks >= stack.config.dupThresh && seqGt(ack, sk.highSeq)) {
+  } else if (sk.caState !== CaState.LOSS && sk.dupAcks >= stack.config.dupThresh && seqGe(ack, sk.highSeq)) {
+    // RFC 6582 §3.2 step 2: the cumulative ACK covers more than recover (= highSeq − 1)
     sk.sndSsthresh = sk.ca.ssthresh(sk);
     sk.highSeq = sk.sndMax;
     sk.caState = CaState.RECOVERY;

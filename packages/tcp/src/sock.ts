@@ -129,7 +129,10 @@ export class TcpSock implements ConnEntry, CongState {
   sndSsthresh = 0x7fffffff;
   bytesAcked = 0;
   caState: CaState = CaState.OPEN;
-  /** NewReno "recover" (RFC 6582): snd_max when recovery started. */
+  /**
+   * NewReno "recover" + 1 (RFC 6582): snd_max when recovery or loss started, ISS + 1
+   * at establishment. A cumulative ACK ≥ highSeq "covers more than recover".
+   */
   highSeq = 0;
   dupAcks = 0;
   /** Bytes sacked/dup-acked count during recovery, for window inflation. */

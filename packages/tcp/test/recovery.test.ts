@@ -1,0 +1,135 @@
+/**
+ * Loss recovery scenarios in virtual time (RFC 5681 §3.2, RFC 6582 NewReno), with
+ * segments dropped by a hook on the link and assertions on what the sender emits:
+ * the first loss of a connection is fast-retransmitted (recover starts at the ISS),
+ * a partial ACK retransmits the next hole at once, and a loss right at the previous
+ * recovery point is fast-retransmitted too (no RTO).
+ */
+import { describe, expect, it } from 'vitest';
+import { skbStats } from '@netlayers/skbuff';
+import { tcpClose, tcpRecvmsg, tcpSendmsg } from '../src/socket.js';
+import { CaState, type TcpSock } from '../src/sock.js';
+import { TcpFlags } from '../src/wire/tcp.js';
+import { A, directEnv, type DirectEnv } from './helpers/direct-env.js';
+
+const MSS = 1460;
+
+/** Drops the first transmission of each data segment whose offset (from the first data byte) is listed. */
+function dropFirstTransmissionOf(env: DirectEnv, c: TcpSock, offsets: number[]): void {
+  const base = (c.iss + 1) >>> 0;
+  const pending = new Set(offsets.map((o) => (base + o) >>> 0));
+  env.setDrop((p, sa, len) => {
+    if (sa !== A || len === 0 || !pending.has(p.seq)) return false;
+    pending.delete(p.seq);
+    return true;
+  });
+}
+
+/**
+ * Sends `n` bytes from c, reads them at s, returns what s read. With `readLate` the
+ * reader waits until everything is acknowledged, so its window never changes
+ * mid-recovery (an ACK that updates the window is no duplicate, RFC 5681 §2).
+ */
+function transfer(env: DirectEnv, c: TcpSock, s: TcpSock, n: number, readLate = false, maxMs = 5000): number {
+  const data = new Uint8Array(n).map((_, i) => i * 7);
+  let sent = 0;
+  let got = 0;
+  const buf = new Uint8Array(65536);
+  for (let t = 0; t < maxMs && got < n; t++) {
+    if (sent < n) {
+      try {
+        sent += tcpSendmsg(c, data.subarray(sent));
+      } catch {
+        /* EAGAIN: send buffer full */
+      }
+    }
+    env.clock.advance(1);
+    if (readLate && c.sndUna !== c.writeSeq) continue;
+    for (;;) {
+      let k = 0;
+      try {
+        k = tcpRecvmsg(s, buf);
+      } catch {
+        break;
+      }
+      if (k === 0) break;
+      for (let i = 0; i < k; i++) if (buf[i] !== data[got + i]) throw new Error(`byte ${got + i} corrupted`);
+      got += k;
+    }
+  }
+  return got;
+}
+
+/** The A>B data segments with sequence `seq`, in order. */
+function sendsOf(env: DirectEnv, seq: number) {
+  return env.segs.filter((g) => g.dir === 'A>B' && g.len > 0 && g.seq === seq);
+}
+
+function closeAll(env: DirectEnv, ...socks: TcpSock[]): void {
+  for (const k of socks) tcpClose(k);
+  env.clock.advance(200_000);
+}
+
+describe('NewReno recovery (RFC 6582)', () => {
+  it('fast-retransmits the very first data segment after 3 duplicate ACKs, without an RTO', () => {
+    const live0 = skbStats().live;
+    const env = directEnv();
+    const { l, c, s } = env.established();
+    const base = (c.iss + 1) >>> 0;
+    dropFirstTransmissionOf(env, c, [0]);
+    const n = 20 * MSS;
+    expect(transfer(env, c, s, n)).toBe(n);
+    const tx = sendsOf(env, base);
+    expect(tx.length).toBe(2);
+    const dupAcks = env.segs.filter((g) => g.dir === 'B>A' && g.ack === base && g.len === 0 && (g.flags & TcpFlags.SYN) === 0);
+    // the retransmission follows the third duplicate ACK by one link delay, far before the 200 ms RTO floor
+    expect(dupAcks.length).toBeGreaterThanOrEqual(3);
+    expect(tx[1]!.t - tx[0]!.t).toBeLessThan(50);
+    expect(env.a.mib.fastRetrans).toBe(1);
+    expect(env.a.mib.timeouts).toBe(0);
+    expect(c.caState).toBe(CaState.OPEN);
+    console.log(`first loss: retransmitted after ${tx[1]!.t - tx[0]!.t} ms, ${dupAcks.length} duplicate ACKs, 0 RTOs`);
+    closeAll(env, c, s, l);
+    expect(skbStats().live).toBe(live0);
+  });
+
+  it('a partial ACK retransmits the next hole at once (two losses in one window, one recovery, no RTO)', () => {
+    const live0 = skbStats().live;
+    const env = directEnv();
+    const { l, c, s } = env.established();
+    const base = (c.iss + 1) >>> 0;
+    dropFirstTransmissionOf(env, c, [0, 3 * MSS]);
+    const n = 20 * MSS;
+    expect(transfer(env, c, s, n)).toBe(n);
+    const first = sendsOf(env, base);
+    const second = sendsOf(env, (base + 3 * MSS) >>> 0);
+    expect(first.length).toBe(2);
+    expect(second.length).toBe(2);
+    // the partial ACK (acking up to the second hole) arrives one RTT after the first retransmission
+    const partial = env.segs.find((g) => g.dir === 'B>A' && g.ack === ((base + 3 * MSS) >>> 0));
+    expect(partial).toBeDefined();
+    expect(second[1]!.t - partial!.t).toBeLessThanOrEqual(5);
+    expect(second[1]!.t).toBeGreaterThan(first[1]!.t);
+    expect(env.a.mib.fastRetrans).toBe(1);
+    expect(env.a.mib.timeouts).toBe(0);
+    console.log(`partial ACK: hole 2 retransmitted ${second[1]!.t - first[1]!.t} ms after hole 1, 0 RTOs`);
+    closeAll(env, c, s, l);
+    expect(skbStats().live).toBe(live0);
+  });
+
+  it('a loss at exactly the previous recovery point is fast-retransmitted again (no off-by-one, no RTO)', () => {
+    const live0 = skbStats().live;
+    const env = directEnv();
+    const { l, c, s } = env.established();
+    const base = (c.iss + 1) >>> 0;
+    // IW10: recovery starts with snd_max = base + 10·MSS; the segment starting there is lost as well
+    dropFirstTransmissionOf(env, c, [0, 10 * MSS]);
+    const n = 30 * MSS;
+    expect(transfer(env, c, s, n, true)).toBe(n);
+    expect(sendsOf(env, (base + 10 * MSS) >>> 0).length).toBe(2);
+    expect(env.a.mib.fastRetrans).toBe(2);
+    expect(env.a.mib.timeouts).toBe(0);
+    closeAll(env, c, s, l);
+    expect(skbStats().live).toBe(live0);
+  });
+});
