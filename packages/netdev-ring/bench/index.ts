@@ -9,9 +9,9 @@
  *   - SharedRingDevice pair across two workers: frames/s one-by-one vs batched,
  *     notification suppression on and off, and doorbells per 1,000 frames.
  *
- * In-thread cases each run in a fresh worker (one case's JIT feedback cannot
- * slow another down), which runs the harness's warm-up and rounds of that case.
- * Cross-worker cases start two fresh workers per round and alternate rounds.
+ * In-thread cases each live in their own worker (one case's JIT feedback cannot
+ * slow another down), and rounds alternate across those workers. Cross-worker
+ * cases start two fresh workers per round, rounds alternating too.
  * Every case checks what it moved (every descriptor/frame delivered, in
  * order); at the end every worker's live skb count must be 0.
  * `--quick` / `NETLAYERS_BENCH_QUICK=1` shortens every run.
@@ -42,52 +42,78 @@ function countLive(m: Msg): void {
   workersChecked++;
 }
 
-/** Run a worker to its one result message. */
-async function once(url: URL, workerData: Msg, timeoutMs = 120_000): Promise<Msg> {
-  const w = new Worker(url, { workerData, execArgv });
-  try {
-    return await new Promise<Msg>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`bench worker ${String(workerData['name'])} timed out`)), timeoutMs);
-      w.once('message', (m: Msg) => {
+/**
+ * An in-thread case held by its own worker (fresh JIT state per case); each
+ * `run` is one round in that worker, so `compare` can alternate rounds across
+ * the case workers.
+ */
+class CaseWorker implements Case {
+  private constructor(
+    readonly name: string,
+    private readonly w: Worker,
+  ) {}
+
+  static async start(name: string, fn: string, args: number[]): Promise<CaseWorker> {
+    const w = new Worker(caseWorker, { workerData: { name: fn, args }, execArgv });
+    const cw = new CaseWorker(name, w);
+    await cw.ask(undefined);
+    return cw;
+  }
+
+  private ask(cmd: string | undefined, timeoutMs = 120_000): Promise<Msg> {
+    return new Promise<Msg>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`bench case ${this.name} timed out`)), timeoutMs);
+      const onError = (e: Error): void => {
         clearTimeout(t);
+        reject(e);
+      };
+      this.w.once('message', (m: Msg) => {
+        clearTimeout(t);
+        this.w.off('error', onError);
         resolve(m);
       });
-      w.once('error', reject);
+      this.w.once('error', onError);
+      if (cmd !== undefined) this.w.postMessage(cmd);
     });
-  } finally {
-    await w.terminate();
+  }
+
+  async run(): Promise<Sample> {
+    return (await this.ask('run'))['sample'] as Sample;
+  }
+
+  async value(): Promise<number> {
+    return (await this.ask('value'))['value'] as number;
+  }
+
+  /** Collect the worker's live skb count and stop it. */
+  async end(): Promise<void> {
+    countLive(await this.ask('end'));
+    await this.w.terminate();
   }
 }
 
-/** Warm-up and rounds of an in-thread case, in a fresh worker; returns its samples. */
-async function inFreshThread(name: string, args: number[]): Promise<Sample[]> {
-  const m = await once(caseWorker, { name, args, cfg });
-  countLive(m);
-  return m['samples'] as Sample[];
+/** Rates of in-thread cases in alternating rounds, per wall second and per CPU second, as two groups. */
+async function inThreadGroups(title: string, unit: string, scale: number, specs: { name: string; fn: string; args: number[] }[], baseline?: string): Promise<void> {
+  const workers: CaseWorker[] = [];
+  for (const s of specs) workers.push(await CaseWorker.start(s.name, s.fn, s.args));
+  try {
+    const opts = { unit, scale, ...(baseline === undefined ? {} : { baseline }), note: 'Each case runs in its own worker thread (fresh JIT state), rounds alternating across them.' };
+    const g = report.group(await compare(title, workers, cfg, opts));
+    const cpu = g.cases.map((c) => ({ name: c.name, samples: c.cpu!.samples, units: c.units }));
+    report.group(groupFromSamples(`${title} (per CPU second)`, cpu, cfg, { ...opts, clock: 'cpu', alternating: true }));
+  } finally {
+    for (const w of workers) await w.end();
+  }
 }
 
 /** What an in-thread case returns (not a rate), run once in a fresh worker. */
-async function caseValue(name: string, args: number[]): Promise<number> {
-  const m = await once(caseWorker, { name, args, cfg, once: true });
-  countLive(m);
-  return m['value'] as number;
-}
-
-/** Rates of in-thread cases, per wall second and per CPU second, as two groups. */
-async function inThreadGroups(title: string, unit: string, scale: number, specs: { name: string; fn: string; args: number[] }[], baseline?: string): Promise<void> {
-  const series: { name: string; samples: number[]; cpu: number[]; units: number[] }[] = [];
-  for (const s of specs) {
-    const samples = await inFreshThread(s.fn, s.args);
-    series.push({
-      name: s.name,
-      samples: samples.map((x) => (x.units / (x.ms / 1000)) * scale),
-      cpu: samples.map((x) => (x.units / (x.cpuMs / 1000)) * scale),
-      units: samples.map((x) => x.units),
-    });
+async function caseValue(fn: string, args: number[]): Promise<number> {
+  const w = await CaseWorker.start(fn, fn, args);
+  try {
+    return await w.value();
+  } finally {
+    await w.end();
   }
-  const opts = { unit, ...(baseline === undefined ? {} : { baseline }), note: 'Each case ran its warm-up and rounds in its own fresh worker, one case after another; ratios pair round i of each.' };
-  report.group(groupFromSamples(title, series, cfg, opts));
-  report.group(groupFromSamples(`${title} (per CPU second)`, series.map((s) => ({ name: s.name, samples: s.cpu, units: s.units })), cfg, { ...opts, clock: 'cpu' }));
 }
 
 /** Start workers together (each reports ready, then all get 'go'); wall and CPU time until all report. */
