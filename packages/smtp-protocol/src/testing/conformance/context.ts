@@ -195,7 +195,7 @@ export class ScenarioContext {
     const deadline = Date.now() + this.opts.inspectTimeoutMs;
     for (;;) {
       const m = await inspect(token);
-      if (m !== undefined) return m;
+      if (m !== undefined) return checkInspected(m, token);
       if (Date.now() >= deadline || this.aborted) fail(`inspect did not find the message with token ${token} within ${this.opts.inspectTimeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -207,6 +207,24 @@ export class ScenarioContext {
     for (const c of this.conns) c.destroy();
     this.conns.clear();
   }
+}
+
+/**
+ * Validate what `inspect` returned (it is user code: a string `content`, for
+ * instance, must fail the scenario with a clear detail, not throw later).
+ */
+function checkInspected(m: unknown, token: string): InspectedMessage {
+  const what = `inspect(${token}) returned`;
+  if (typeof m !== 'object' || m === null) fail(`${what} ${typeof m}, expected { content: Uint8Array } or undefined`);
+  const { content, mailFrom, rcptTo } = m as Record<string, unknown>;
+  if (!(content instanceof Uint8Array)) {
+    fail(`${what} content of type ${typeof content}, expected a Uint8Array (e.g. Buffer.from(text, 'latin1'))`);
+  }
+  if (mailFrom !== undefined && typeof mailFrom !== 'string') fail(`${what} mailFrom of type ${typeof mailFrom}, expected a string`);
+  if (rcptTo !== undefined && !(Array.isArray(rcptTo) && rcptTo.every((r) => typeof r === 'string'))) {
+    fail(`${what} rcptTo that is not an array of strings`);
+  }
+  return m as InspectedMessage;
 }
 
 /**
