@@ -19,6 +19,7 @@ import { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
 import type { TimerHandle } from './clock.js';
 import { TcpError } from './errors.js';
+import { tcpPrequeueProcess } from './input.js';
 import type { TcpSock } from './sock.js';
 import { inetAccept, inetBind, inetConnect, inetListen, tcpAbort, tcpClose, tcpRecvmsg, tcpSendmsg, tcpShutdown } from './socket.js';
 import type { TcpStack } from './stack.js';
@@ -182,8 +183,17 @@ export class TcpSocket extends Duplex {
       return;
     }
     for (;;) {
-      const avail = sk.readable();
-      const n = Math.min(Math.max(avail, 1), this.readChunk);
+      let avail = sk.readable();
+      if (avail === 0 && sk.prequeue.qlen > 0) {
+        // readable() counts only processed data: run the prequeue (in this, the
+        // reader's, context) so the read is sized by what actually arrived
+        sk.stack.lockSock(sk);
+        tcpPrequeueProcess(sk);
+        sk.stack.releaseSock(sk);
+        avail = sk.readable();
+      }
+      // nothing readable: the call below only reports EAGAIN or EOF
+      const n = avail === 0 ? 1 : Math.min(avail, this.readChunk);
       const buf = Buffer.allocUnsafe(n);
       let got: number;
       try {
