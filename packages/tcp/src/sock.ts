@@ -224,8 +224,11 @@ export class TcpSock implements ConnEntry, CongState {
   rcvMss = 536;
   /** Children of a listener still in SYN-RECV (only allocated on listeners). */
   synQueue: Set<TcpSock> | null = null;
-  /** `sock_owned_by_user`: a socket call is running; input goes to the backlog. */
-  owned = false;
+  /**
+   * Nesting depth of `lockSock` (a socket call may call another): input goes to the
+   * backlog while it is above zero; the outermost `releaseSock` processes it.
+   */
+  lockDepth = 0;
   /** A reader is waiting (`ucopy.task`): eligible data goes to the prequeue. */
   readerWaiting = false;
   /** The user closed the socket (orphan: no more API calls, destroy when done). */
@@ -277,6 +280,11 @@ export class TcpSock implements ConnEntry, CongState {
     this.rtxTimer = new WheelTimer<TcpSock>(stack.timers.retransmitTimer, this);
     this.delackTimer = new WheelTimer<TcpSock>(stack.timers.delackTimer, this);
     this.kaTimer = new WheelTimer<TcpSock>(stack.timers.keepaliveTimer, this);
+  }
+
+  /** `sock_owned_by_user`: a socket call is running; input goes to the backlog. */
+  get owned(): boolean {
+    return this.lockDepth > 0;
   }
 
   /** Bytes in flight (RFC 5681 FlightSize, approximated as snd_nxt − snd_una). */

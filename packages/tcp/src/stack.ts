@@ -289,13 +289,20 @@ export class TcpStack {
 
   /** `lock_sock`: input for `sk` goes to its backlog until {@link releaseSock}. */
   lockSock(sk: TcpSock): void {
-    sk.owned = true;
+    sk.lockDepth++;
   }
 
-  /** `release_sock`: processes the backlog, then releases ownership. */
+  /**
+   * `release_sock`: the outermost release processes the backlog, then releases
+   * ownership; a nested release only drops one level (and an unbalanced one is ignored).
+   */
   releaseSock(sk: TcpSock): void {
+    if (sk.lockDepth > 1) {
+      sk.lockDepth--;
+      return;
+    }
     while (sk.backlog.qlen > 0) tcpProcessBacklog(sk);
-    sk.owned = false;
+    sk.lockDepth = 0;
   }
 
   /** Moves a socket to a new state through the single choke point. */
