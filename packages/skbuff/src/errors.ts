@@ -20,10 +20,14 @@
  * - `SKB_FRAGS_FULL` more than {@link MAX_SKB_FRAGS} page fragments
  * - `SKB_FREED`      use after the last `free()`, or a double free
  * - `SKB_QUEUED`     operation needs an skb that is not on an `SkbQueue` (or vice versa)
- * - `SKB_RANGE`      an argument is negative, not an integer, or outside the buffer
+ * - `SKB_RANGE`      an argument is negative, not an integer, or outside the buffer;
+ *                    an allocation size above the pool's `maxAllocSize`
  * - `SKB_NO_DATA`    data operation on a head without data (see `allocSkbHead`)
- * - `SKB_NOMEM`      the pool's `maxLiveBytes` limit would be exceeded, or the engine
- *                    cannot allocate a buffer that big (`alloc_skb` → NULL)
+ * - `SKB_NOMEM`      the pool's `maxLiveBytes` limit would be exceeded, the engine
+ *                    cannot allocate a buffer that big, or an injected fault
+ *                    (`shouldFail`) refused it (`alloc_skb` → NULL)
+ * - `SKB_STALE`      debug mode: an operation through a reference whose head was
+ *                    freed and handed out again (see `SkbPoolOptions.debug`)
  * - `PAGE_FREED`     `Page.get()`/`put()` on a page whose refcount already reached zero
  */
 export type SkbErrorCode =
@@ -39,6 +43,7 @@ export type SkbErrorCode =
   | 'SKB_RANGE'
   | 'SKB_NO_DATA'
   | 'SKB_NOMEM'
+  | 'SKB_STALE'
   | 'PAGE_FREED';
 
 const SKB_ERROR_BRAND = Symbol.for('@netlayers/skbuff.SkbError');
@@ -78,4 +83,17 @@ export class SkbError extends Error {
 /** @internal throw helper kept out of line so hot paths stay small. */
 export function skbThrow(code: SkbErrorCode, message: string): never {
   throw new SkbError(code, message);
+}
+
+/**
+ * @internal a fresh zeroed buffer; one the engine refuses (too big, out of memory)
+ * is `SKB_NOMEM` (`alloc_skb` / `alloc_page` returning NULL), not a RangeError.
+ */
+export function skbNewBytes(bytes: number, what: string): Uint8Array {
+  try {
+    return new Uint8Array(bytes);
+  } catch (e) {
+    if (e instanceof RangeError) skbThrow('SKB_NOMEM', `cannot allocate a ${bytes}-byte ${what}: ${e.message}`);
+    throw e;
+  }
 }

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { skbThrow } from './errors.js';
+import { skbNewBytes, skbThrow } from './errors.js';
 import { globalCounters, PoolCounters, type PoolStats } from './stats.js';
 
 /** A refcounted page (`struct page`). */
@@ -96,6 +96,12 @@ export interface PagePoolOptions {
    * never handed out again, so every use after free is detected.
    */
   recycle?: boolean;
+  /**
+   * Fault injection (Linux `fail_page_alloc`): called before every page allocation
+   * with the page size; returning true makes `alloc()` throw `SKB_NOMEM`. For tests
+   * of allocation-failure paths. Default: never fail.
+   */
+  shouldFail?: ((bytes: number) => boolean) | undefined;
 }
 
 /** A cache of equally sized pages (like the kernel's page_pool). */
@@ -106,9 +112,10 @@ export class PagePool {
   private readonly recycle: boolean;
   private readonly free: Page[] = [];
   private readonly counters = new PoolCounters();
+  private readonly shouldFail: ((bytes: number) => boolean) | undefined;
 
   /**
-   * @param opts - page size, cache bound, debug recycling switch
+   * @param opts - page size, cache bound, debug recycling switch, fault injection
    * @throws RangeError if `pageSize` is not a positive integer
    */
   constructor(opts: PagePoolOptions = {}) {
@@ -117,23 +124,30 @@ export class PagePool {
     this.pageSize = pageSize;
     this.maxCached = opts.maxCached ?? 1024;
     this.recycle = opts.recycle ?? true;
+    this.shouldFail = opts.shouldFail;
   }
 
   /**
    * Allocate a page with refcount 1 (`alloc_page` / `page_pool_alloc_pages`).
    * Contents are unspecified (a recycled page keeps old bytes).
+   * @throws SkbError `SKB_NOMEM` if the engine or an injected fault refuses the
+   *   memory (nothing is counted then)
    */
   alloc(): Page {
-    this.counters.allocated++;
-    globalCounters.pages.allocated++;
-    const p = this.free.pop();
+    if (this.shouldFail !== undefined && this.shouldFail(this.pageSize)) {
+      skbThrow('SKB_NOMEM', `${this.pageSize}-byte page allocation failed (injected)`);
+    }
+    let p = this.free.pop();
     if (p !== undefined) {
       this.counters.cacheHits++;
       globalCounters.pages.cacheHits++;
       p._ref = 1;
-      return p;
+    } else {
+      p = new Page(this, skbNewBytes(this.pageSize, 'page'));
     }
-    return new Page(this, new Uint8Array(this.pageSize));
+    this.counters.allocated++;
+    globalCounters.pages.allocated++;
+    return p;
   }
 
   /** Per-pool statistics `{ live, allocated, freed, cacheHits }`. */

@@ -1,9 +1,9 @@
 /**
  * Pool accounting of allocations above the largest size class (unpooled buffers),
- * including one the engine refuses: it must throw `SKB_NOMEM` and count nothing.
+ * and of sizes outside `[0, maxAllocSize]`: they throw `SKB_RANGE` and count nothing.
  */
 import { expect, it } from 'vitest';
-import { SKB_MAX_CLASS, SkbError, SkbPool, allocSkb, skbStats } from './index.js';
+import { SKB_MAX_ALLOC, SKB_MAX_CLASS, SkbError, SkbPool, allocSkb, skbStats } from './index.js';
 
 function code(fn: () => unknown): string | undefined {
   try {
@@ -15,23 +15,22 @@ function code(fn: () => unknown): string | undefined {
   return undefined;
 }
 
-it('a huge allocation the engine refuses throws SKB_NOMEM and leaves live/allocated/liveBytes alone', () => {
+it('allocSkb(2 ** 40) throws SKB_RANGE (was an untyped RangeError with live +1, liveBytes +1 TiB) and counts nothing', () => {
   const pool = new SkbPool();
   const g0 = skbStats();
   const p0 = pool.stats();
-  // Beyond the typed-array length limit: `new Uint8Array` throws a RangeError.
-  expect(code(() => allocSkb(2 ** 40, { pool }))).toBe('SKB_NOMEM');
-  const p1 = pool.stats();
-  const g1 = skbStats();
-  expect(p1.data).toEqual(p0.data);
-  expect(p1.heads).toEqual(p0.heads);
+  for (const size of [2 ** 40, 2 ** 33, SKB_MAX_ALLOC + 1, -1, 1.5, Number.NaN]) {
+    expect(code(() => allocSkb(size, { pool }))).toBe('SKB_RANGE');
+  }
+  expect(pool.stats()).toEqual(p0);
   expect(pool.liveBytes).toBe(0);
+  const g1 = skbStats();
   expect(g1.live).toBe(g0.live);
+  expect(g1.heads.allocated).toBe(g0.heads.allocated);
   expect(g1.data.allocated).toBe(g0.data.allocated);
-  // The pool still serves a limited budget afterwards (no phantom live bytes).
+  // A limited pool still serves its whole budget afterwards (no phantom live bytes).
   const limited = new SkbPool({ maxLiveBytes: 2 * SKB_MAX_CLASS });
-  expect(code(() => allocSkb(2 ** 40, { pool: limited }))).toBe('SKB_NOMEM');
-  expect(code(() => allocSkb(2 ** 33, { pool: limited }))).toBe('SKB_NOMEM');
+  expect(code(() => allocSkb(2 ** 40, { pool: limited }))).toBe('SKB_RANGE');
   const ok = allocSkb(2 * SKB_MAX_CLASS, { pool: limited });
   expect(limited.liveBytes).toBe(2 * SKB_MAX_CLASS);
   ok.free();
@@ -39,14 +38,19 @@ it('a huge allocation the engine refuses throws SKB_NOMEM and leaves live/alloca
   expect(limited.stats().live).toBe(0);
 });
 
-it('a huge engine-refused expandHead throws SKB_NOMEM, keeps the skb, counts nothing', () => {
-  const pool = new SkbPool();
+it('maxAllocSize bounds every allocation (allocSkb, expandHead, copy) with SKB_RANGE; the skb is kept', () => {
+  const pool = new SkbPool({ maxAllocSize: 4096 });
+  expect(code(() => new SkbPool({ maxAllocSize: 2 ** 31 }))).toBe('SKB_RANGE');
+  const max = allocSkb(4096, { pool });
+  expect(max.end).toBe(4096);
+  max.free();
+  expect(code(() => allocSkb(4097, { pool }))).toBe('SKB_RANGE');
   const skb = allocSkb(64, { pool });
   skb.putData(new Uint8Array([1, 2, 3]));
-  const data0 = pool.stats().data;
-  // nhead + ntail above the typed-array length limit (2^32), each a valid int32.
-  expect(code(() => skb.expandHead(2 ** 31 - 1, 2 ** 31 - 1))).toBe('SKB_NOMEM');
-  expect(pool.stats().data).toEqual(data0);
+  const s0 = pool.stats();
+  expect(code(() => skb.expandHead(2 ** 31 - 1, 2 ** 31 - 1))).toBe('SKB_RANGE');
+  expect(code(() => skb.expandHead(4000, 100))).toBe('SKB_RANGE');
+  expect(pool.stats()).toEqual(s0);
   expect(Array.from(skb.bytes())).toEqual([1, 2, 3]);
   skb.free();
   expect(pool.stats().live).toBe(0);

@@ -181,6 +181,10 @@ export class SkBuff {
   readonly pool: SkbPool;
   /** @internal shared info (null for a head without data or a freed head). */
   _sh: SkbSharedInfo | null = null;
+  /** @internal debug mode: how many times the pool handed this head out (see `debug.ts`). */
+  _gen = 0;
+  /** @internal the last `_allocHead` took this head from the pool's cache. */
+  _cacheHit = false;
 
   /** @internal use {@link allocSkb}. */
   constructor(pool: SkbPool) {
@@ -1270,7 +1274,9 @@ export class SkBuff {
  *
  * @param size - linear area size in bytes
  * @param opts - `{ pool }` (default {@link defaultSkbPool})
- * @throws SkbError `SKB_RANGE` if size is not a non-negative integer
+ * @throws SkbError `SKB_RANGE` if size is not an integer in `[0, maxAllocSize]`
+ *   (64 MiB by default), `SKB_NOMEM` if the pool's `maxLiveBytes`, the engine or an
+ *   injected fault refuses the memory; either way the pool's counters are unchanged
  * @example
  * const skb = allocSkb(2048);
  * skb.reserve(54);                          // room for Ethernet + IP + TCP
@@ -1280,8 +1286,14 @@ export class SkBuff {
  */
 export function allocSkb(size: number, opts?: AllocSkbOptions): SkBuff {
   const pool = opts?.pool ?? defaultSkbPool;
-  const sh = pool._allocData(size);
   const skb = pool._allocHead();
+  let sh: SkbSharedInfo;
+  try {
+    sh = pool._allocData(size);
+  } catch (e) {
+    pool._unallocHead(skb); // counters exactly as before the call
+    throw e;
+  }
   skb._sh = sh;
   skb.buf = sh.buf;
   skb.end = size;
