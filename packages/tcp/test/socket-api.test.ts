@@ -114,11 +114,10 @@ describe('BSD socket API', () => {
       }
       if (pending.length > 0) {
         try {
-          const len = pending.reduce((x, s) => x + s.len, 0);
+          const lens = pending.map((s) => s.len); // read before sendSkbs: accepted skbs are no longer ours
           const k = api.sendSkbs(out, pending);
-          relayed += pending.slice(0, k).reduce((x, s) => x + s.len, 0);
+          relayed += lens.slice(0, k).reduce((x, n) => x + n, 0);
           pending = pending.slice(k);
-          void len;
         } catch {
           /* EAGAIN */
         }
