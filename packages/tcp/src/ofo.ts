@@ -1,7 +1,7 @@
 /**
  * The out-of-order queue (Linux `tcp_data_queue_ofo`, `tcp_ofo_queue`,
- * `tcp_prune_ofo_queue`): segments beyond rcv_nxt wait here, sorted by sequence,
- * until the hole before them is filled; under memory pressure they are dropped from
+ * `tcp_prune_ofo_queue`): segments beyond rcv_nxt wait here, in an ordered tree of
+ * adjacent-skb runs (ofo-tree.ts), until the hole before them is filled; under memory pressure they are dropped from
  * the highest sequence down.
  *
  * @module
@@ -9,44 +9,52 @@
 
 import type { SkBuff } from '@netlayers/skbuff';
 import { skbSetOwnerR, tcpFin } from './proto.js';
-import { seqAdd, seqGe, seqGt, seqLe, seqLt } from './seq.js';
+import { OfoInsert } from './ofo-tree.js';
+import { seqAdd, seqGt } from './seq.js';
 import { CB_END_SEQ, CB_FLAGS, CB_SEQ } from './skb-cb.js';
-import { NO_SKBS, type TcpSock } from './sock.js';
+import type { TcpSock } from './sock.js';
 import { TcpFlags } from './wire/tcp.js';
 
-/** Moves segments that became in-order from the out-of-order queue (`tcp_ofo_queue`). */
+/** Moves one skb that became in-order to the receive queue; false when it carried the FIN. */
+function ofoDeliver(sk: TcpSock, s: SkBuff): boolean {
+  const seq = s.cb[CB_SEQ]!;
+  const fin = (s.cb[CB_FLAGS]! & TcpFlags.FIN) !== 0;
+  if (!seqGt(s.cb[CB_END_SEQ]!, sk.rcvNxt)) {
+    s.free(); // duplicate
+    return true;
+  }
+  const n = (sk.rcvNxt - seq) >>> 0;
+  if (n > 0) {
+    // pskb_pull: the overlap may lie in frags (reassembled or GRO'd skbs)
+    if (!s.mayPull(n)) {
+      s.free();
+      return true;
+    }
+    s.pull(n);
+    s.cb[CB_SEQ] = sk.rcvNxt;
+  }
+  const len = s.len;
+  if (len > 0) {
+    sk.receiveQueue.enqueueTail(s); // already charged
+    sk.rcvNxt = seqAdd(sk.rcvNxt, len);
+  } else s.free();
+  if (fin) tcpFin(sk);
+  return !fin;
+}
+
+/**
+ * Moves the runs that became in-order from the out-of-order queue (`tcp_ofo_queue`).
+ * Data after a FIN cannot be delivered and is freed with the rest of its run.
+ */
 export function tcpOfoQueue(sk: TcpSock): void {
   const q = sk.ofoQueue;
-  while (q.length > 0) {
-    const s = q[0]!;
-    const seq = s.cb[CB_SEQ]!;
-    if (seqGt(seq, sk.rcvNxt)) break;
-    q.shift();
-    const fin = (s.cb[CB_FLAGS]! & TcpFlags.FIN) !== 0;
-    const end = s.cb[CB_END_SEQ]!;
-    if (!seqGt(end, sk.rcvNxt)) {
-      s.free(); // duplicate
-      continue;
-    }
-    const n = (sk.rcvNxt - seq) >>> 0;
-    if (n > 0) {
-      // pskb_pull: the overlap may lie in frags (reassembled or GRO'd skbs)
-      if (!s.mayPull(n)) {
-        s.free();
-        continue;
-      }
-      s.pull(n);
-      s.cb[CB_SEQ] = sk.rcvNxt;
-    }
-    const len = s.len;
-    if (len > 0) {
-      sk.receiveQueue.enqueueTail(s); // already charged
-      sk.rcvNxt = seqAdd(sk.rcvNxt, len);
-    } else s.free();
-    if (fin) {
-      tcpFin(sk);
-      break;
-    }
+  for (let r = q.first(); r !== null && !seqGt(r.seq, sk.rcvNxt); r = q.first()) {
+    q.shiftRun();
+    let i = 0;
+    let more = true;
+    for (; i < r.skbs.length && more; i++) more = ofoDeliver(sk, r.skbs[i]!);
+    for (; i < r.skbs.length; i++) r.skbs[i]!.free();
+    if (!more) break;
   }
 }
 
@@ -54,45 +62,27 @@ export function tcpOfoQueue(sk: TcpSock): void {
 export function tcpPruneOfoQueue(sk: TcpSock, need: number): void {
   const q = sk.ofoQueue;
   while (q.length > 0 && sk.rmemAlloc + need > sk.rcvbuf) {
-    q.pop()!.free();
+    q.popLast()!.free();
     sk.stack.mib.ofoPruned++;
   }
 }
 
-/** Inserts into the sorted out-of-order queue (`tcp_data_queue_ofo`), dropping covered duplicates. */
+/**
+ * Inserts into the out-of-order queue (`tcp_data_queue_ofo`): duplicates are
+ * refused, segments it covers are dropped, adjacent segments coalesce into one run.
+ * @returns whether `skb` was queued (then charged to the socket)
+ */
 export function tcpDataQueueOfo(sk: TcpSock, skb: SkBuff): boolean {
   const stack = sk.stack;
   if (sk.rmemAlloc + skb.truesize > sk.rcvbuf) {
     stack.mib.ofoDrop++;
     return false;
   }
-  const q = sk.ofoQueue;
-  const seq = skb.cb[CB_SEQ]!;
-  const end = skb.cb[CB_END_SEQ]!;
-  let lo = 0;
-  let hi = q.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (seqLt(q[mid]!.cb[CB_SEQ]!, seq)) lo = mid + 1;
-    else hi = mid;
-  }
-  // covered by the previous one?
-  if (lo > 0 && seqGe(q[lo - 1]!.cb[CB_END_SEQ]!, end)) {
+  if (sk.ofoQueue.insert(skb) === OfoInsert.DUPLICATE) {
     stack.mib.ofoDup++;
     return false;
   }
-  if (lo < q.length && q[lo]!.cb[CB_SEQ]! === seq && seqGe(q[lo]!.cb[CB_END_SEQ]!, end)) {
-    stack.mib.ofoDup++;
-    return false;
-  }
-  // drop following segments fully covered by this one
-  let k = lo;
-  while (k < q.length && seqLe(q[k]!.cb[CB_END_SEQ]!, end)) k++;
-  for (let i = lo; i < k; i++) q[i]!.free();
   skbSetOwnerR(skb, sk);
-  if (q === NO_SKBS) sk.ofoQueue = [skb];
-  else q.splice(lo, k - lo, skb);
   stack.mib.ofoQueued++;
   return true;
 }
-

@@ -63,8 +63,7 @@ export function tcpRcvQueuesPurge(sk: TcpSock): void {
   sk.backlogLen = 0;
   sk.prequeue.purge();
   sk.prequeueLen = 0;
-  for (const s of sk.ofoQueue) s.free();
-  if (sk.ofoQueue.length > 0) sk.ofoQueue.length = 0;
+  sk.ofoQueue.purge();
 }
 
 /** Cancels every timer of the socket (`tcp_clear_xmit_timers`). */
@@ -161,8 +160,7 @@ export function tcpTimeWait(sk: TcpSock): void {
   clearRtxTimer(sk);
   sk.stack.wheel.del(sk.delackTimer);
   tcpWriteQueuePurge(sk);
-  for (const s of sk.ofoQueue) s.free();
-  if (sk.ofoQueue.length > 0) sk.ofoQueue.length = 0;
+  sk.ofoQueue.purge();
   sk.stack.wheel.mod(sk.kaTimer, sk.stack.config.timeWaitMs);
   sk.onStateChange?.(sk);
 }
@@ -175,8 +173,7 @@ export function tcpFin(sk: TcpSock): void {
   sk.rcvNxt = seqAdd(sk.rcvNxt, 1);
   sk.finSeen = true;
   sk.shutdownFlags |= RCV_SHUTDOWN;
-  for (const s of sk.ofoQueue) s.free();
-  if (sk.ofoQueue.length > 0) sk.ofoQueue.length = 0;
+  sk.ofoQueue.purge();
   switch (sk.state) {
     case TcpState.SYN_RECV:
     case TcpState.ESTABLISHED:

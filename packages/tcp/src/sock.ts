@@ -21,10 +21,10 @@ import type { CongState, CongestionOps } from './cong.js';
 import type { Errno } from './errors.js';
 import { TcpState } from './state.js';
 import type { TcpStack } from './stack.js';
+import { OfoQueue } from './ofo-tree.js';
 import { WheelTimer } from './timer-wheel.js';
 
-/** Shared empty queues: idle sockets allocate no arrays (replaced on first use). */
-export const NO_SKBS: SkBuff[] = [];
+/** Shared empty accept queue: idle sockets allocate no array (replaced on first use). */
 export const NO_SOCKS: TcpSock[] = [];
 
 /** Per-segment TCP metadata (Linux `struct tcp_skb_cb`), kept in `skb.cb`. */
@@ -169,8 +169,8 @@ export class TcpSock implements ConnEntry, CongState {
   readonly backlog = new SkbQueue();
   /** Segments deferred to the waiting reader's context (`ucopy.prequeue`). */
   readonly prequeue = new SkbQueue();
-  /** Out-of-order segments sorted by seq (`out_of_order_queue`). */
-  ofoQueue: SkBuff[] = NO_SKBS;
+  /** Out-of-order segments, ordered by seq (`out_of_order_queue`, an rbtree in Linux). */
+  readonly ofoQueue = new OfoQueue();
   /** Unsent data (tail of Linux `sk_write_queue`, from `sk_send_head`). */
   readonly writeQueue = new SkbQueue();
   /** Sent, unacknowledged data (`tcp_rtx_queue`). */
