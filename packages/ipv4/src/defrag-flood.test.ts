@@ -7,14 +7,14 @@
  * queue (Linux `ip_frag_queue`: `end == offset` → `discard_qp`) and every queue
  * is charged IPQ_TRUESIZE, so the accounted memory bounds the queue count.
  */
-import { allocSkb, skbStats, type SkBuff } from '@netlayers/skbuff';
+import { skbStats, type SkBuff } from '@netlayers/skbuff';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IPQ_TRUESIZE } from './defrag.js';
 import type { Interface, Stack } from './stack.js';
 import { TestNet } from './testing/net.js';
+import { rawIpv4Fragment } from './testing/raw-fragment.js';
 import { runs } from './test-runs.js';
 import { ipv4 } from './wire/addr.js';
-import { checksum16, sum16 } from './wire/checksum.js';
 
 const N = runs(300_000);
 const HIGH = 4 * 1024 * 1024;
@@ -39,18 +39,8 @@ afterEach(() => {
 
 /** `450000140000200040118ac50a000000c6120002` with id `k & 0xffff`, source 10.0.x.y varied by `k >> 16`, and `payload` bytes. */
 function fragment(k: number, payload: number, flagsOffset = 0x2000): SkBuff {
-  const total = 20 + payload;
-  const skb = allocSkb(64 + total);
-  skb.reserve(64);
-  const o = skb.putOff(total);
-  const b = skb.buf;
-  b.set([0x45, 0x00, total >> 8, total & 0xff, (k >> 8) & 0xff, k & 0xff, flagsOffset >> 8, flagsOffset & 0xff, 0x40, 0x11, 0, 0, 10, 0, 0, (k >>> 16) & 0xff, 198, 18, 0, 2], o);
-  b.fill(0x5a, o + 20, o + total);
-  const c = checksum16(sum16(b, o, 20));
-  b[o + 10] = c >> 8;
-  b[o + 11] = c & 0xff;
-  skb.resetNetworkHeader();
-  return skb;
+  const f = { src: ipv4('10.0.0.0') + (k >>> 16), dst: ipv4('198.18.0.2'), id: k, offset: (flagsOffset & 0x1fff) * 8, payload, more: (flagsOffset & 0x2000) !== 0 };
+  return rawIpv4Fragment(f);
 }
 
 describe('fragments without payload (issue 13 regression)', () => {

@@ -7,3 +7,4 @@ export * from './wire-arbitraries.js';
 export * from './net.js';
 export * from './frag-arbitraries.js';
 export * from './hub.js';
+export * from './raw-fragment.js';
