@@ -1,17 +1,8 @@
 /**
- * Interop harness (Linux kernel over TAP inside a network namespace).
+ * Interop harness (Linux kernel over TAP inside a network namespace): the
+ * namespace/TAP helpers come from `@netlayers/netdev-tap/testing`; the bulk
+ * pattern and the kernel-side python peer live here.
  * @module
  */
-export {
-  createTapNetns,
-  findTool,
-  missingPrerequisites,
-  skipUnlessPeers,
-  readPcapWithTool,
-  KERNEL_ADDR,
-  OUR_ADDR,
-  type TapNetns,
-  type TapNetnsOptions,
-} from './netns.js';
-export { waitFor, sleep } from './wait.js';
+export * from '@netlayers/netdev-tap/testing';
 export { patternStream, hashUntilEnd, sha256OfPattern, PY_TCP_PEER } from './bulk.js';

@@ -21,7 +21,7 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { PcapWriter } from '@netlayers/netdev-ring';
-import { createTapHost, tapSupport, type TapHost, type TapHostOptions } from '@netlayers/netdev-tap';
+import { createTapHost, tapSupport, type TapHost, type TapHostOptions } from '../index.js';
 
 /** Kernel side and our side of the link. */
 export const KERNEL_ADDR = '198.18.0.1';
