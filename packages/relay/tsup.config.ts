@@ -1,23 +1,17 @@
 import { defineConfig } from 'tsup';
+import { libraryOptions } from '../../tsup.shared.js';
 
-// The library entry (ESM + CJS + .d.ts) and the CLI (ESM, with a shebang).
+// The library entry (the shared ESM build with its require() wrapper and
+// .d.ts/.d.cts) and the CLI (ESM, with a shebang).
+const external = ['commander', 'pino'];
 export default defineConfig([
-  {
-    entry: ['src/index.ts'],
-    format: ['esm', 'cjs'],
-    dts: true,
-    clean: true,
-    sourcemap: true,
-    target: 'node20',
-    splitting: true,
-    external: [/^@netlayers\//, 'commander', 'pino'],
-  },
+  libraryOptions(['src/index.ts'], external),
   {
     entry: ['src/cli.ts'],
     format: ['esm'],
     sourcemap: true,
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
-    external: [/^@netlayers\//, 'commander', 'pino'],
+    external: [/^@netlayers\//, ...external],
   },
 ]);
