@@ -23,6 +23,7 @@ import { loadClient, type LoadClient } from './load/client.js';
 import { ADDR, LINKS, newLink, startHost, type LinkProfile, type NlHost } from './netlayers/host.js';
 import { SINK_PORT } from './netlayers/sink-port.js';
 import { relayOptions } from './relay-options.js';
+import { runProfiler } from './profile.js';
 import { statsDelta, type RelayHost, type RelayHostReply, type RelayMeasure } from './relay-host.js';
 
 /** Longest wait for one relay, load generator or stack to close. */
@@ -77,7 +78,8 @@ export function relayAvailable(): string | undefined {
 }
 
 /** The relay running in this thread (the netlayers configurations). */
-function localRelayHost(relay: Relay, host: string, port: number): RelayHost {
+function localRelayHost(relay: Relay, host: string, port: number, name: string): RelayHost {
+  const prof = runProfiler();
   let elu0 = performance.eventLoopUtilization();
   let s0: RelayStats = relay.stats();
   return {
@@ -86,11 +88,14 @@ function localRelayHost(relay: Relay, host: string, port: number): RelayHost {
     begin() {
       elu0 = performance.eventLoopUtilization();
       s0 = relay.stats();
+      prof.start();
       return Promise.resolve();
     },
-    end(): Promise<RelayMeasure> {
+    async end(): Promise<RelayMeasure> {
       const elu = performance.eventLoopUtilization(elu0);
-      return Promise.resolve({ busyMs: elu.active, cpuMs: Number.NaN, ...statsDelta(s0, relay.stats()) });
+      const m = { busyMs: elu.active, cpuMs: Number.NaN, ...statsDelta(s0, relay.stats()) };
+      await prof.stop(name);
+      return m;
     },
     close: () => relay.close(),
   };
@@ -164,7 +169,7 @@ export class Environment {
         const forward: ForwardMode = name.includes('-zerocopy-') ? 'zerocopy' : 'copy';
         const relay = createRelay({ ...relayOptions(), transport: 'netlayers', stack: host.tcp, forward, listen: `${ADDR.a}:${port++}`, nextHop: `${ADDR.b}:${SINK_PORT}` });
         const ep = await relay.listen();
-        const rh = localRelayHost(relay, ep.host, ep.port);
+        const rh = localRelayHost(relay, ep.host, ep.port, name);
         this.closers.push(() => rh.close());
         this.live.set(name, { name, load, target: { host: rh.host, port: rh.port }, expectReceived: 1, loadDelayMs: 0, relay: rh });
       }

@@ -46,11 +46,28 @@ export class TcpError extends Error {
   /** Name of the syscall-like operation that failed (`connect`, `send`, …). */
   readonly syscall: string | undefined;
   constructor(code: Errno, message?: string, syscall?: string) {
-    super(message ?? code);
+    super(flowControlMessage(code, message));
+    if (code === 'EAGAIN') Error.stackTraceLimit = savedStackTraceLimit;
     this.name = 'TcpError';
     this.code = code;
     this.syscall = syscall;
   }
+}
+
+let savedStackTraceLimit = Error.stackTraceLimit;
+
+/**
+ * EAGAIN is flow control, not a fault: callers throw and catch it on every
+ * full send buffer and empty receive queue (a relay tens of thousands of times
+ * a second), and its stack trace would be most of the cost of the call. It is
+ * built without one (`stack` is then just the name and message).
+ */
+function flowControlMessage(code: Errno, message: string | undefined): string {
+  if (code === 'EAGAIN') {
+    savedStackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+  }
+  return message ?? code;
 }
 
 /** Stable reasons for {@link TcpParseError}. */

@@ -132,6 +132,11 @@ export class SkbConn implements SessionTransport {
     return this.sk.rport;
   }
 
+  /** Output octets queued here and not yet accepted by TCP. */
+  get queuedBytes(): number {
+    return this.queued;
+  }
+
   /** Whether the connection is closed or closing. */
   get isClosed(): boolean {
     return this.closed || this.closing;
@@ -145,7 +150,8 @@ export class SkbConn implements SessionTransport {
     if (data.length === 0) return true;
     this.out.push({ bytes: data, off: 0 });
     this.queued += data.length;
-    this.flush();
+    // anything queued before means TCP is write-blocked: its write-space callback flushes
+    if (this.out.length === 1) this.flush();
     return this.queued <= this.hwm;
   }
 
@@ -159,7 +165,7 @@ export class SkbConn implements SessionTransport {
     for (const s of skbs) n += s.len;
     this.out.push({ skbs: skbs.slice() });
     this.queued += n;
-    this.flush();
+    if (this.out.length === 1) this.flush();
     return this.queued <= this.hwm;
   }
 
@@ -191,11 +197,12 @@ export class SkbConn implements SessionTransport {
           item.off += n;
           if (n < rest) break;
         } else {
+          // lengths before the call: TCP may split or send (and free) what it accepted
+          const lens = item.skbs.map((x) => x.len);
           const n = sendSkbs(sk, item.skbs);
           for (let i = 0; i < n; i++) {
-            const len = item.skbs[i]!.len;
-            this.queued -= len;
-            this.bytesOut += len;
+            this.queued -= lens[i]!;
+            this.bytesOut += lens[i]!;
           }
           item.skbs.splice(0, n);
           if (item.skbs.length > 0) break;
