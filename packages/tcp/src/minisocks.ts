@@ -20,6 +20,7 @@ import {
   tcpSendSynAck,
   tcpSyncMss,
   tcpV4SendReset,
+  tcpV4SendSynAckStateless,
 } from './output.js';
 import { seqAdd, seqGt } from './seq.js';
 import { CB_ACK, CB_DOFF, CB_END_SEQ, CB_FLAGS, CB_SEQ, CB_WINDOW } from './skb-cb.js';
@@ -27,6 +28,8 @@ import { CaState, NO_SOCKS, type TcpSock } from './sock.js';
 import { TcpState } from './state.js';
 import type { TcpStack } from './stack.js';
 import { parseTcpOptions, type TcpOptions, TcpFlags } from './wire/tcp.js';
+import { tcpRcvStateProcess } from './input.js';
+import { COOKIE_MAX_AGE, cookieCheck, cookieInitSequence, type CookieTuple } from './syncookies.js';
 
 
 export function synOptions(skb: SkBuff): TcpOptions {
@@ -103,6 +106,7 @@ export function tcpV4ConnRequest(lsk: TcpSock, skb: SkBuff): void {
     return;
   }
   if ((flags & TcpFlags.ACK) !== 0) {
+    if ((flags & (TcpFlags.SYN | TcpFlags.FIN)) === 0 && cookieRecentlySent(lsk) && tcpCookieAck(lsk, skb)) return;
     tcpV4SendReset(stack, saddr, daddr, sport, dport, seq, skb.cb[CB_ACK]!, flags, (skb.cb[CB_END_SEQ]! - seq) >>> 0);
     skb.free();
     return;
@@ -118,11 +122,30 @@ export function tcpV4ConnRequest(lsk: TcpSock, skb: SkBuff): void {
     return;
   }
   if (lsk.synQueueLen >= Math.max(lsk.maxAckBacklog, stack.config.minSynBacklog)) {
-    stack.mib.listenDrops++;
+    if (stack.config.syncookies) tcpSendCookieSynAck(lsk, skb);
+    else stack.mib.listenDrops++;
     skb.free();
     return;
   }
-  const opts = synOptions(skb);
+  const c = tcpOpenreqChild(lsk, skb, seq, stack.isn(daddr, saddr, dport, sport), synOptions(skb));
+  if (c === null) {
+    skb.free();
+    return;
+  }
+  stack.mib.passiveOpens++;
+  tcpSendSynAck(c);
+  resetRtxTimer(c, 1, stack.config.synAckTimeout);
+  skb.free();
+}
+
+/**
+ * A child of `lsk` in SYN-RECV for the segment being demultiplexed
+ * (`tcp_create_openreq_child`): peer ISN `irs`, our ISN `iss`, the peer's SYN
+ * options; hashed, holding the port and counted in the SYN queue.
+ * @returns the child, or null when its 4-tuple is taken
+ */
+function tcpOpenreqChild(lsk: TcpSock, skb: SkBuff, irs: number, iss: number, opts: TcpOptions): TcpSock | null {
+  const stack = lsk.stack;
   const c = stack.newSock();
   c.sndbuf = lsk.sndbuf;
   c.rcvbuf = lsk.rcvbuf;
@@ -134,22 +157,22 @@ export function tcpV4ConnRequest(lsk: TcpSock, skb: SkBuff): void {
   c.userMss = lsk.userMss;
   c.lingerOn = lsk.lingerOn;
   c.lingerSecs = lsk.lingerSecs;
-  c.laddr = daddr;
-  c.lport = dport;
-  c.raddr = saddr;
-  c.rport = sport;
+  c.laddr = stack.rxDaddr;
+  c.lport = stack.rxDport;
+  c.raddr = stack.rxSaddr;
+  c.rport = stack.rxSport;
   c.parent = lsk;
-  c.irs = seq;
-  c.rcvNxt = seqAdd(seq, 1);
+  c.irs = irs;
+  c.rcvNxt = seqAdd(irs, 1);
   c.copiedSeq = c.rcvNxt;
   c.rcvWup = c.rcvNxt;
-  c.iss = stack.isn(daddr, saddr, dport, sport);
-  c.sndUna = c.iss;
-  c.sndNxt = seqAdd(c.iss, 1);
+  c.iss = iss;
+  c.sndUna = iss;
+  c.sndNxt = seqAdd(iss, 1);
   c.sndMax = c.sndNxt;
   c.writeSeq = c.sndNxt;
   c.sndSml = c.sndUna;
-  c.sndWl1 = seq;
+  c.sndWl1 = skb.cb[CB_SEQ]!;
   c.sndWnd = skb.cb[CB_WINDOW]!;
   c.maxWindow = c.sndWnd;
   tcpConnectInit(c);
@@ -157,21 +180,81 @@ export function tcpV4ConnRequest(lsk: TcpSock, skb: SkBuff): void {
   c.state = TcpState.SYN_RECV;
   if (!stack.table.insert(c)) {
     tcpDestroySock(c);
-    skb.free();
-    return;
+    return null;
   }
   c.hashed = true;
-  stack.table.bindPort(dport); // the child holds the local port too (bind conflicts, SO_REUSEADDR)
+  stack.table.bindPort(c.lport); // the child holds the local port too (bind conflicts, SO_REUSEADDR)
   c.portBound = true;
   c.inSynQueue = true;
   lsk.synQueueLen++;
   (lsk.synQueue ??= new Set()).add(c);
-  stack.mib.passiveOpens++;
-  tcpSendSynAck(c);
-  resetRtxTimer(c, 1, stack.config.synAckTimeout);
-  skb.free();
+  return c;
 }
 
+function rxTuple(stack: TcpStack): CookieTuple {
+  return { saddr: stack.rxSaddr, sport: stack.rxSport, daddr: stack.rxDaddr, dport: stack.rxDport };
+}
+
+/** Whether `lsk` sent cookies recently enough for an ACK to carry a valid one (`tcp_synq_no_recent_overflow`). */
+function cookieRecentlySent(lsk: TcpSock): boolean {
+  return lsk.stack.config.syncookies && lsk.stack.clock.now() - lsk.lastCookieMs < COOKIE_MAX_AGE * 60_000;
+}
+
+/**
+ * SYN queue full: answer with a SYN cookie and keep nothing (`tcp_conn_request`
+ * with `want_cookie`). Without timestamps the cookie cannot carry window scale or
+ * SACK, so the SYN-ACK offers only the MSS, as Linux does.
+ */
+function tcpSendCookieSynAck(lsk: TcpSock, skb: SkBuff): void {
+  const stack = lsk.stack;
+  const opts = synOptions(skb);
+  const now = stack.clock.now();
+  const peerMss = opts.mss ?? 536;
+  const route = stack.net.route(stack.rxSaddr, stack.rxDaddr);
+  let ourMss = Math.min(route?.mtu ?? 576, 65535) - 40;
+  if (lsk.userMss > 0) ourMss = Math.min(ourMss, lsk.userMss);
+  const seq = skb.cb[CB_SEQ]!;
+  const isn = cookieInitSequence(stack.cookieKey, now, rxTuple(stack), seq, Math.min(peerMss, ourMss));
+  lsk.lastCookieMs = now;
+  stack.mib.syncookiesSent++;
+  tcpV4SendSynAckStateless(stack, stack.rxSaddr, stack.rxDaddr, stack.rxSport, stack.rxDport, isn, seqAdd(seq, 1), ourMss, Math.min(lsk.rcvbuf >>> 1, 65535));
+}
+
+/**
+ * An ACK on a listener that may return a cookie (`cookie_v4_check`): a valid one
+ * creates the child as if it had waited in the SYN queue, and the segment (which
+ * may carry data) is processed by it.
+ * @returns whether the cookie was valid (then `skb` was consumed)
+ */
+function tcpCookieAck(lsk: TcpSock, skb: SkBuff): boolean {
+  const stack = lsk.stack;
+  const seq = skb.cb[CB_SEQ]!;
+  const ack = skb.cb[CB_ACK]!;
+  const irs = (seq - 1) >>> 0;
+  const iss = (ack - 1) >>> 0;
+  const mss = cookieCheck(stack.cookieKey, stack.clock.now(), rxTuple(stack), irs, iss);
+  if (mss === 0) {
+    stack.mib.syncookiesFailed++;
+    return false;
+  }
+  stack.mib.syncookiesRecv++;
+  if (lsk.acceptQueue.length >= lsk.maxAckBacklog) {
+    // like a full accept queue for a regular child: drop, the peer's next segment retries
+    stack.mib.listenOverflows++;
+    stack.mib.listenDrops++;
+    skb.free();
+    return true;
+  }
+  const c = tcpOpenreqChild(lsk, skb, irs, iss, { mss });
+  if (c === null) {
+    skb.free();
+    return true;
+  }
+  stack.mib.passiveOpens++;
+  tcpRcvStateProcess(c, skb);
+  if (c.state === TcpState.SYN_RECV) tcpDestroySock(c); // not established: keep no state
+  return true;
+}
 
 /**
  * Rate limit for ACKs answering out-of-window pure ACKs (`tcp_oow_rate_limited`,

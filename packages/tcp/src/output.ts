@@ -448,6 +448,24 @@ export function tcpV4SendReset(stack: TcpStack, saddr: number, daddr: number, sp
   stack.net.queueXmit(skb, daddr, saddr);
 }
 
+/**
+ * A SYN-ACK that leaves no state behind (a SYN cookie's, `tcp_make_synack` for a
+ * cookie request): `<SEQ=isn><ACK=ack><CTL=SYN,ACK>` with only the MSS option.
+ */
+export function tcpV4SendSynAckStateless(stack: TcpStack, saddr: number, daddr: number, sport: number, dport: number, isn: number, ack: number, mss: number, win: number): void {
+  const route = stack.net.route(saddr, daddr);
+  const skb = allocCtl(stack);
+  const opts: TcpOptions = { mss };
+  const hl = 20 + tcpOptionsLen(opts);
+  const o = skb.pushOff(hl);
+  writeHeader(skb.buf, o, dport, sport, isn, ack, hl, TcpFlags.SYN | TcpFlags.ACK, win);
+  emitTcpOptions(opts, skb.buf, o + 20);
+  skb.resetTransportHeader();
+  fillChecksum(skb, hl, daddr, saddr, route?.csumOffload ?? false, -1);
+  stack.mib.outSegs++;
+  stack.net.queueXmit(skb, daddr, saddr);
+}
+
 /** Queues and sends our SYN (`tcp_connect`). */
 export function tcpConnectSend(sk: TcpSock): void {
   const skb = allocCtl(sk.stack);

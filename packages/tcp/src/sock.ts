@@ -15,7 +15,7 @@
  * @module
  */
 
-import { SkbQueue, type SkBuff } from '@netlayers/skbuff';
+import { SkbQueue } from '@netlayers/skbuff';
 import type { ConnEntry } from './conn-table.js';
 import type { CongState, CongestionOps } from './cong.js';
 import type { Errno } from './errors.js';
@@ -243,6 +243,8 @@ export class TcpSock implements ConnEntry, CongState {
   maxAckBacklog = 0;
   /** Children in SYN-RECV (request socks). */
   synQueueLen = 0;
+  /** When this listener last answered with a SYN cookie (ms; ACKs are checked for cookies for 2 minutes). */
+  lastCookieMs = -Infinity;
   /** Established children waiting for accept(). */
   acceptQueue: TcpSock[] = NO_SOCKS;
   /** Child counted in parent's synQueue. */

@@ -83,6 +83,11 @@ export interface TcpConfig {
   abortOnOverflow: boolean;
   /** Minimum SYN queue bound. */
   minSynBacklog: number;
+  /**
+   * Answer SYNs with a SYN cookie when the SYN queue is full (RFC 4987,
+   * `tcp_syncookies` = 1, the Linux default: true); false drops them.
+   */
+  syncookies: boolean;
   /** Challenge ACKs per second (`tcp_challenge_ack_limit`). */
   challengeAckLimit: number;
   /** Minimum gap between ACKs answering out-of-window segments (`tcp_invalid_ratelimit`, 500). */
@@ -114,6 +119,7 @@ export const defaultTcpConfig: TcpConfig = {
   sndbufMax: 4 << 20,
   abortOnOverflow: false,
   minSynBacklog: 8,
+  syncookies: true,
   challengeAckLimit: 1000,
   invalidRatelimitMs: 500,
   lowLatency: false,
@@ -138,6 +144,10 @@ export class TcpMib {
   noPort = 0;
   listenOverflows = 0;
   listenDrops = 0;
+  /** SYN cookies sent, valid cookie ACKs, invalid cookie ACKs (`SyncookiesSent/Recv/Failed`). */
+  syncookiesSent = 0;
+  syncookiesRecv = 0;
+  syncookiesFailed = 0;
   synAckTimeouts = 0;
   challengeAcks = 0;
   backlogDrop = 0;
@@ -201,6 +211,8 @@ export class TcpStack {
   congestion: CongestionOps;
   trace: ((line: string) => void) | undefined;
   private readonly isnKey: HashKey;
+  /** @internal secret of the SYN cookies (`syncookie_secret`). */
+  readonly cookieKey: HashKey;
   private nextId = 1;
   /** Live sockets by id (the "file descriptor table"). */
   readonly sockets = new Map<number, TcpSock>();
@@ -225,6 +237,7 @@ export class TcpStack {
     this.congestion = opts.congestion ?? renoCongestionOps;
     this.trace = opts.trace;
     this.isnKey = makeHashKey(opts.seed === undefined ? undefined : opts.seed ^ 0x15a);
+    this.cookieKey = makeHashKey(opts.seed === undefined ? undefined : opts.seed ^ 0xc00c1e);
     this.maxTcpHeader = 60 + opts.net.maxHeader;
   }
 

@@ -8,7 +8,8 @@ import { DirectLink } from '../../src/link.js';
 import { TcpStack, type TcpConfig } from '../../src/stack.js';
 import type { TcpSock } from '../../src/sock.js';
 import { inetAccept, inetBind, inetConnect, inetListen } from '../../src/socket.js';
-import { TcpPacket } from '../../src/wire/tcp.js';
+import { allocSkb } from '@netlayers/skbuff';
+import { TcpPacket, TcpRepr } from '../../src/wire/tcp.js';
 
 export const A = 0x0a000001;
 export const B = 0x0a000002;
@@ -70,3 +71,15 @@ export function directEnv(cfg: Partial<TcpConfig> = {}, delayMs = 5) {
 }
 
 export type DirectEnv = ReturnType<typeof directEnv>;
+
+/** Injects a hand-made segment into `stack` as if it came from `from` (spoofed sources need no endpoint). */
+export function inject(stack: TcpStack, from: number, to: number, r: Partial<TcpRepr>, payload = new Uint8Array(0)): void {
+  const repr = new TcpRepr({ ...r, payloadLen: payload.length });
+  const hl = repr.headerLen();
+  const skb = allocSkb(128 + hl + payload.length);
+  skb.reserve(128);
+  skb.putData(new Uint8Array(hl + payload.length));
+  skb.buf.set(payload, skb.data + hl);
+  repr.emit(TcpPacket.unchecked(skb.buf, skb.data, skb.len), from, to);
+  stack.tcpV4Rcv(skb, from, to);
+}
