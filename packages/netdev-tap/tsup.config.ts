@@ -1,3 +1,8 @@
+import { defineConfig } from 'tsup';
 import { libraryConfig } from '../../tsup.shared.js';
 
-export default libraryConfig;
+// The shared library build plus the CLI entry (bin/netlayers-tap.mjs imports dist/cli.js).
+export default defineConfig({
+  ...(libraryConfig as object),
+  entry: ['src/index.ts', 'src/testing/index.ts', 'src/cli.ts'],
+});
