@@ -48,8 +48,8 @@ function flood(shape: Shape, n: number, inject: (skb: SkBuff) => void): void {
       inject(fragment(src, id, 0, 64, true));
       inject(fragment(src, id, 56, 64, true));
       break;
-    case 'never-completed': // many sparse pieces of few datagrams, no last fragment
-      inject(fragment(n % 16, 0x4000 + ((n >> 4) % 64), 16 * (n >> 10 === 0 ? n % 1024 : (n * 7) % 4000), 8, true));
+    case 'never-completed': // four datagrams collecting sparse 8-byte pieces, no last fragment ever
+      inject(fragment(1, 0x4000 + (n % 4), 16 * ((n >> 2) % 4000), 8, true));
       break;
     case 'mixed':
       flood((['full-size', 'tiny', 'empty', 'overlapping', 'never-completed'] as const)[n % 5]!, n >> 3, inject);
