@@ -69,7 +69,7 @@ function parseOptionLines(sc: Scanner, options: ScriptOption[], defines: Map<str
     }
     if (!sc.startsWith('--')) return;
     const line = sc.line;
-    const text = sc.restOfLine().trim();
+    const text = sc.restOfLine().replace(/\/\/.*$/, '').trim();
     for (const item of text.split(/\s+/)) {
       if (item === '') continue;
       if (!item.startsWith('--')) throw new PacketdrillParseError('SYNTAX', line, 'option', `bad option '${item}'`);
@@ -113,6 +113,7 @@ function parseTime(sc: Scanner): { time: EventTime; blockingEnd: { usecs: number
     } else time = a.relative ? { kind: 'relative', usecs: a.usecs } : { kind: 'absolute', usecs: a.usecs };
   }
   let blockingEnd: { usecs: number; relative: boolean } | undefined;
+  sc.skip(false);
   if (sc.startsWith('...')) {
     sc.eat('...');
     blockingEnd = parseSignedSecs(sc, 'blocking end time');

@@ -191,7 +191,10 @@ class Run {
     if (want.value >= 0 && r.ret < 0) {
       throw new PacketdrillCheckError(ev.line, `runtime error in ${c.name} call: Expected non-negative result but got ${r.ret} with ${describeErrno(r.errno ?? '')}`);
     }
-    if (r.ret !== want.value) throw new PacketdrillCheckError(ev.line, `runtime error in ${c.name} call: Expected result ${want.value} but got ${r.ret}`);
+    if (r.ret !== want.value) {
+      const why = r.errno === undefined ? '' : ` with ${describeErrno(r.errno)}`;
+      throw new PacketdrillCheckError(ev.line, `runtime error in ${c.name} call: Expected result ${want.value} but got ${r.ret}${why}`);
+    }
     if (c.errno !== undefined && r.errno !== c.errno) {
       throw new PacketdrillCheckError(ev.line, `runtime error in ${c.name} call: Expected errno ${c.errno} but got ${r.errno === undefined ? 'none' : r.errno}`);
     }
@@ -201,7 +204,10 @@ class Run {
     this.advance(t);
     if (c.blockingEnd !== undefined) {
       if (this.pending !== undefined) throw new PacketdrillUnsupportedError(ev.line, 'two blocking calls at once');
-      const endUs = c.blockingEnd.relative ? t + c.blockingEnd.usecs : c.blockingEnd.usecs;
+      // E is measured from the same base as t: the previous event for a relative start
+      // (`+.1...0.200`), time zero for an absolute one; `+E` is relative to the start.
+      const base = ev.time.kind === 'relative' ? this.lastUs : 0;
+      const endUs = c.blockingEnd.relative ? t + c.blockingEnd.usecs : base + c.blockingEnd.usecs;
       this.pending = { ev, call: c, endUs };
       this.tryPending();
       return;

@@ -27,6 +27,8 @@ export class SyscallContext {
   private readonly fds = new Map<number, number>();
   private readonly nonblock = new Set<number>();
   private readonly connecting = new Set<number>();
+  /** Bytes a blocking write has already handed to the socket, by call. */
+  private readonly written = new Map<SyscallSpec, number>();
 
   constructor(
     readonly api: SocketApi,
@@ -127,7 +129,25 @@ export class SyscallContext {
         if ((flags & ~(MSG_FLAGS.MSG_MORE! | MSG_FLAGS.MSG_DONTWAIT! | MSG_FLAGS.MSG_NOSIGNAL!)) !== 0) {
           throw new PacketdrillUnsupportedError(line, `send flags ${exprText(a[3])}`, 'the socket API has MSG_MORE only');
         }
-        return ok(api.send(fd, new Uint8Array(n), { more: (flags & MSG_FLAGS.MSG_MORE!) !== 0 }));
+        const more = (flags & MSG_FLAGS.MSG_MORE!) !== 0;
+        if (this.nonblock.has(fd) || (flags & MSG_FLAGS.MSG_DONTWAIT!) !== 0) return ok(api.send(fd, new Uint8Array(n), { more }));
+        // a blocking write returns only when everything was taken (tcp_sendmsg waits for memory)
+        let done = this.written.get(c) ?? 0;
+        try {
+          while (done < n) {
+            const k = api.send(fd, new Uint8Array(n - done), { more });
+            if (k === 0) break;
+            done += k;
+          }
+        } catch (e) {
+          if (!(e instanceof TcpError && e.code === 'EAGAIN') || done === 0) throw e;
+        }
+        if (done < n) {
+          this.written.set(c, done);
+          return 'block';
+        }
+        this.written.delete(c);
+        return ok(n);
       }
       case 'read':
       case 'recv': {
