@@ -12,6 +12,7 @@ import type { TcpSocket } from '@netlayers/tcp';
 import { createTapNetns, KERNEL_ADDR, missingPrerequisites, type TapNetns } from '../src/testing/index.js';
 import type { TapStats } from '../src/index.js';
 import { PY_BULK } from './peers.js';
+import { readPaths } from './read-paths.js';
 
 const MB = Number(process.env.NL_TAP_BENCH_MB ?? 200);
 const SIZE = Math.round(MB * 1e6);
@@ -178,6 +179,8 @@ async function main(): Promise<void> {
   console.log('| path | direction | Gbit/s | frames per syscall / notes |');
   console.log('|---|---|---:|---|');
   for (const r of rows) console.log(`| ${r.path} | ${r.dir} | ${r.gbps.toFixed(2)} | ${r.note} |`);
+  console.log(`\n## Receive path into JavaScript (kernel floods 1000-byte UDP frames into the TAP)\n`);
+  for (const l of await readPaths()) console.log(`- ${l}`);
 }
 
 await main();
