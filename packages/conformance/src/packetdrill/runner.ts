@@ -331,7 +331,10 @@ export function runScriptText(text: string, path: string, o: RunOptions = {}): R
   try {
     script = parseScript(text, path, o.defines);
   } catch (e) {
-    if (e instanceof PacketdrillParseError) return result('SKIP', `${e.code === 'UNSUPPORTED' ? 'unsupported' : 'unparsed'} construct ${e.construct} at line ${e.line}: ${e.message}`, e.line);
+    if (e instanceof PacketdrillParseError) {
+      const msg = e.message.replace(/^line \d+: /, '');
+      return result('SKIP', e.code === 'UNSUPPORTED' ? `line ${e.line}: unsupported ${e.construct}` : `line ${e.line}: unparsed ${e.construct}: ${msg}`, e.line);
+    }
     throw e;
   }
   let run: Run | undefined;

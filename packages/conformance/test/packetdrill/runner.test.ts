@@ -1,0 +1,104 @@
+// Runner: a script that matches the stack passes; a deliberately wrong
+// expectation FAILs with the script line and the packets side by side; timing
+// errors FAIL; constructs the runner does not implement SKIP naming them; the
+// CLI prints one line per script and the summary, exit 1 on a FAIL.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { packetdrillMain, runScriptText } from '../../src/index.js';
+
+const SERVER = `\`./defaults.sh\`
+    0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+   +0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
+   +0 bind(3, ..., ...) = 0
+   +0 listen(3, 1) = 0
+  +.1 < S 0:0(0) win 32792 <mss 1000,nop,wscale 7>
+`;
+
+describe('packetdrill runner', () => {
+  it('passes a script the stack matches (non-blocking connect closed in SYN-SENT, then RST)', () => {
+    const r = runScriptText(`0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
++0 fcntl(3, F_GETFL) = 0x802
++0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
++0 > S 0:0(0) <...>
++0 close(3) = 0
++.1 < S. 0:0(0) ack 1 win 32000 <mss 1460,nop,wscale 7>
++0 > R 1:1(0)
+`, 'inline.pkt');
+    expect(r.reason).toBe('');
+    expect(r.status).toBe('PASS');
+    expect(r.virtualMs).toBeCloseTo(100, 0);
+  });
+
+  it('a wrong outbound expectation FAILs with the line and expected/actual side by side', () => {
+    const r = runScriptText(`${SERVER}   +0 > S. 0:0(0) ack 1 win 1234 <mss 1000,nop,wscale 8>\n`, 'wrong.pkt');
+    expect(r.status).toBe('FAIL');
+    expect(r.line).toBe(7);
+    expect(r.reason).toMatch(/^line 7: outbound packet differs: .*win \d+ \(expected 1234\).*option 1: mss 1460 \(expected mss 1000\)/);
+    const lines = r.diff!.split('\n');
+    expect(lines[0]).toMatch(/^expected\s+\| actual$/);
+    expect(lines[1]).toMatch(/^0\.1 > S\. 0:0\(0\) ack 1 win 1234 <mss 1000,nop,wscale 8> \| 0\.1 > S\. 0:0\(0\) ack 1 win \d+ <mss 1460,nop,wscale \d+>$/);
+  });
+
+  it('a packet at the wrong time FAILs with a timing error', () => {
+    const r = runScriptText(`${SERVER}   +1 > S. 0:0(0) ack 1 <...>\n`, 'late.pkt');
+    expect(r.status).toBe('FAIL');
+    expect(r.reason).toMatch(/^line 7: timing error: outbound packet at 0\.1 s, expected in \[0\.975, 1\.225\] s$/);
+  });
+
+  it('a packet that never comes FAILs', () => {
+    const r = runScriptText(`${SERVER}   +0 > S. 0:0(0) ack 1 <...>\n+0 > P. 1:11(10) ack 1\n`, 'missing.pkt');
+    expect(r.status).toBe('FAIL');
+    expect(r.line).toBe(8);
+    expect(r.reason).toMatch(/timed out waiting for an outbound packet/);
+    expect(r.diff).toMatch(/\(no packet\)/);
+  });
+
+  it('a wrong syscall result FAILs like packetdrill says it', () => {
+    const r = runScriptText('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 accept(3, ..., ...) = 4\n', 'accept.pkt');
+    expect(r.status).toBe('FAIL');
+    expect(r.reason).toBe('line 3: accept() would block, but the script expects it to return at once');
+    const e = runScriptText('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 close(4) = 0\n', 'badf.pkt');
+    expect(e.reason).toBe('line 2: runtime error in close call: Expected non-negative result but got -1 with errno 9 (Bad file descriptor)');
+  });
+
+  it.each([
+    ['python blocks', `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 %{ assert tcpi_state == 7 }%\n`, /python %\{ \}% block/],
+    ['udp packets', `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 < udp (10)\n`, /udp packet/],
+    ['IPv6', `--ip_version=ipv6\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n`, /--ip_version=ipv6/],
+    ['unknown syscalls', `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 epoll_create(1) = 4\n`, /syscall epoll_create\(\)/],
+    ['unknown socket options', `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 setsockopt(3, SOL_SOCKET, SO_ZEROCOPY, [1], 4) = 0\n`, /setsockopt SO_ZEROCOPY/],
+    ['unknown TCP options', `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 > S 0:0(0) <exp-tfo>\n`, /^line 2: unsupported TCP option 'exp'$/],
+    ['Fast Open options', `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 > S 0:0(0) <mss 1460,FO abcd,nop,nop>\n`, /TCP option 'FO'/],
+    ['MSG_EOR', `${SERVER}+0 > S. 0:0(0) ack 1 <...>\n+.01 < . 1:1(0) ack 1 win 514\n+0 accept(3, ..., ...) = 4\n+0 send(4, ..., 400, MSG_EOR) = 400\n`, /send flags MSG_EOR/],
+  ])('SKIPs %s naming the construct', (_what, text, reason) => {
+    const r = runScriptText(text, 'skip.pkt');
+    expect(r.status).toBe('SKIP');
+    expect(r.reason).toMatch(reason);
+  });
+
+  it('the CLI prints PASS/FAIL/SKIP lines, the summary, and exits 1 on a FAIL', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pd-cli-'));
+    try {
+      writeFileSync(join(dir, 'skip.pkt'), '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 < udp (10)\n');
+      writeFileSync(join(dir, 'fail.pkt'), `${SERVER}   +0 > S. 0:0(0) ack 1 win 1234 <...>\n`);
+      writeFileSync(join(dir, 'pass.pkt'), '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 close(3) = 0\n');
+      const out: string[] = [];
+      const code = packetdrillMain(['run', '--local_ip=192.168.0.1', '--remote_ip=192.0.2.1', ...['pass', 'fail', 'skip'].map((n) => join(dir, `${n}.pkt`))], (l) => out.push(l));
+      expect(code).toBe(1);
+      const text = out.join('\n').split('\n');
+      expect(text[0]).toBe(`PASS ${join(dir, 'pass.pkt')}`);
+      expect(text[1]).toMatch(new RegExp(`^FAIL ${join(dir, 'fail.pkt')} line 7: outbound packet differs: win \\d+ \\(expected 1234\\)$`));
+      expect(text[2]).toMatch(/^ {4}expected/);
+      expect(text[4]).toMatch(/^SKIP .*skip\.pkt line 2: unsupported udp packet/);
+      expect(text.at(-1)).toBe('1 passed, 1 failed, 1 skipped');
+      const ok: string[] = [];
+      expect(packetdrillMain([join(dir, 'pass.pkt')], (l) => ok.push(l))).toBe(0);
+      expect(packetdrillMain([], () => {})).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
