@@ -102,3 +102,4 @@ export { attachTcp, type AttachTcpOptions } from './inet.js';
 export { tcpV4Err } from './icmp-err.js';
 export { DirectLink, mulberry32, type LinkImpairment, type DirectLinkOptions } from './link.js';
 export type { Clock, TimerHandle, TimerService } from './clock.js';
+export { tcpGetInfo, TCPI_OPT_TIMESTAMPS, TCPI_OPT_SACK, TCPI_OPT_WSCALE, TCP_INFINITE_SSTHRESH, type TcpInfo } from './tcp-info.js';

@@ -31,6 +31,7 @@ import type { TcpSock } from './sock.js';
 import { inetAccept, inetBind, inetConnect, inetListen, takeError, tcpClose, tcpRecvmsg, tcpSendmsg, tcpShutdown } from './socket.js';
 import type { TcpStack } from './stack.js';
 import { TcpState } from './state.js';
+import { tcpGetInfo, type TcpInfo } from './tcp-info.js';
 import { recvSkbs, sendSkbs } from './zero-copy.js';
 
 /** Socket option names (levels SOL_SOCKET and IPPROTO_TCP folded together). */
@@ -111,6 +112,11 @@ export class SocketApi {
   /** The TCP control block behind a descriptor (for inspection). */
   tcpSock(fd: number): TcpSock {
     return this.sock(fd, 'tcpSock');
+  }
+
+  /** `getsockopt(fd, IPPROTO_TCP, TCP_INFO)`: Linux `struct tcp_info` fields this stack keeps. */
+  tcpInfo(fd: number): TcpInfo {
+    return tcpGetInfo(this.sock(fd, 'getsockopt'));
   }
 
   /** `socket(AF_INET, SOCK_STREAM, 0)`. */
