@@ -1,7 +1,8 @@
 /**
- * Allocation failure loses nothing: under a tight `maxLiveBytes`, every operation
+ * Allocation failure loses nothing: under a tight `maxLiveBytes`, or with faults
+ * injected into head, buffer and page allocations (`shouldFail`), every operation
  * either succeeds or throws, and a throwing operation leaves every live skb's bytes
- * and length exactly as they were.
+ * and length exactly as they were; everything is freed back to zero live.
  */
 import * as fc from 'fast-check';
 import { expect, it } from 'vitest';
@@ -10,9 +11,9 @@ import { addFragOfBytes, arbSkbOps, MODEL_PAGE_SIZE, skbBytes, type SkbOp } from
 
 const SCALE = process.env['NETLAYERS_SLOW'] === '1' ? 10 : 1;
 
-function run(ops: readonly SkbOp[], limit: number): number {
-  const pool = new SkbPool({ maxLiveBytes: limit });
-  const pages = new PagePool({ pageSize: MODEL_PAGE_SIZE });
+function run(ops: readonly SkbOp[], limit: number, fail?: () => boolean): number {
+  const pool = new SkbPool({ maxLiveBytes: limit, shouldFail: fail });
+  const pages = new PagePool({ pageSize: MODEL_PAGE_SIZE, shouldFail: fail });
   const live: SkBuff[] = [];
   let nomem = 0;
   try {
@@ -86,5 +87,19 @@ it('operations that run out of pool memory change nothing (1000 runs)', () => {
     { numRuns: 1000 * SCALE },
   );
   expect(nomem).toBeGreaterThan(0); // the limit was actually hit
+  expect(skbStats().live).toBe(live0);
+});
+
+it('injected allocation faults (heads, buffers, pages) at random points change nothing (1000 runs)', () => {
+  const live0 = skbStats().live;
+  let nomem = 0;
+  fc.assert(
+    fc.property(arbSkbOps({ maxSize: 300, weights: { linearize: 3, mayPull: 5, copy: 3, pskbCopy: 3, clone: 3, expandHead: 3, cow: 3, addFrag: 5 } }), fc.array(fc.boolean(), { minLength: 1, maxLength: 64 }), (ops, pattern) => {
+      let i = 0;
+      nomem += run(ops, Infinity, () => pattern[i++ % pattern.length]!);
+    }),
+    { numRuns: 1000 * SCALE },
+  );
+  expect(nomem).toBeGreaterThan(0);
   expect(skbStats().live).toBe(live0);
 });
