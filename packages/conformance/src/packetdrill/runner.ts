@@ -22,6 +22,7 @@ import { actualAsSpec, buildInbound, checkOutbound, decodeOutbound, mergeSegs, t
 import { parseScript } from './parser.js';
 import { printTcpPacket } from './printer.js';
 import { defaultProfileConfig } from './profile.js';
+import { parsePython, runPython, type PyStmt } from './python.js';
 import { exprText, SyscallContext, type CallResult } from './syscalls.js';
 
 /** Outcome of one script. */
@@ -98,11 +99,15 @@ function settingsOf(script: Script, o: RunOptions): Settings {
   return s;
 }
 
-/** Rejects constructs the runner cannot execute before anything runs (SKIP). */
-function precheck(script: Script): void {
+/**
+ * Rejects constructs the runner cannot execute before anything runs (SKIP).
+ * @returns the parsed python statements of each code event
+ */
+function precheck(script: Script): Map<ScriptEvent, PyStmt[]> {
+  const code = new Map<ScriptEvent, PyStmt[]>();
   for (const ev of script.events) {
     const a = ev.action;
-    if (a.kind === 'code') throw new PacketdrillUnsupportedError(ev.line, 'python %{ }% block', 'tcp_info assertions are not evaluated yet');
+    if (a.kind === 'code') code.set(ev, parsePython(a.code, ev.line));
     if (a.kind === 'command') throw new PacketdrillUnsupportedError(ev.line, 'shell command', `\`${a.command}\` mid-script`);
     if (a.kind === 'packet' && a.packet.proto !== 'tcp') throw new PacketdrillUnsupportedError(ev.line, `${a.packet.proto} packet`, a.packet.text);
     if (a.kind === 'packet' && a.packet.proto === 'tcp' && a.packet.options !== 'any' && a.packet.options !== undefined) {
@@ -111,6 +116,7 @@ function precheck(script: Script): void {
       }
     }
   }
+  return code;
 }
 
 interface Pending {
@@ -127,8 +133,14 @@ class Run {
   private pending: Pending | undefined;
   private readonly queue: OutboundSeg[] = [];
   private readonly times: number[] = [];
+  private readonly snapshots: { stmts: PyStmt[]; info: Record<string, number> }[] = [];
 
-  constructor(readonly script: Script, readonly s: Settings, config: ReturnType<typeof defaultProfileConfig>['config']) {
+  constructor(
+    readonly script: Script,
+    readonly s: Settings,
+    config: ReturnType<typeof defaultProfileConfig>['config'],
+    private readonly code: Map<ScriptEvent, PyStmt[]>,
+  ) {
     const local = ipv4(s.localIp, '--local_ip');
     const remote = ipv4(s.remoteIp, '--remote_ip');
     this.host = new ScriptHost({ localIp: local, prefixLen: s.netmaskBits, mtu: s.mtu, config });
@@ -288,6 +300,15 @@ class Run {
     this.lastUs = first.timeUs;
   }
 
+  /** TCP_INFO of the socket under test now, for the block's assertions after the script. */
+  private snapshot(ev: ScriptEvent, t: number): void {
+    this.advance(t);
+    const fd = this.ctx.current;
+    if (fd === undefined) throw new PacketdrillUnsupportedError(ev.line, 'python block before any socket');
+    const info = this.host.api.tcpInfo(fd) as unknown as Record<string, number>;
+    this.snapshots.push({ stmts: this.code.get(ev) ?? [], info });
+  }
+
   execute(): void {
     let prevInbound = false;
     let prevScheduled = 0;
@@ -300,6 +321,7 @@ class Run {
         if (a.packet.direction === 'inbound') this.inbound(ev, a.packet, t);
         else this.outbound(ev, a.packet, t);
       } else if (a.kind === 'syscall') this.syscall(ev, a.call, t);
+      else if (a.kind === 'code') this.snapshot(ev, t);
       if (!(a.kind === 'packet' && a.packet.direction === 'outbound')) this.lastUs = t;
       prevInbound = isInbound;
       prevScheduled = t;
@@ -309,6 +331,11 @@ class Run {
       if (this.pending !== undefined) {
         throw new PacketdrillCheckError(this.pending.ev.line, `blocking ${this.pending.call.name}() never returned (expected at ${fmt(this.pending.endUs)} s)`);
       }
+    }
+    // packetdrill runs the python after the script: every assertion must be answered and hold
+    for (const snap of this.snapshots) {
+      const f = runPython(snap.stmts, snap.info);
+      if (f !== undefined) throw new PacketdrillCheckError(f.line, f.message);
     }
   }
 }
@@ -339,8 +366,8 @@ export function runScriptText(text: string, path: string, o: RunOptions = {}): R
   }
   let run: Run | undefined;
   try {
-    precheck(script);
-    run = new Run(script, settingsOf(script, o), config);
+    const code = precheck(script);
+    run = new Run(script, settingsOf(script, o), config, code);
     run.execute();
     const ms = run.host.clock.now();
     if (script.expectedFailure !== undefined) return result('FAIL', `expected failure did not happen: ${script.expectedFailure}`, undefined, undefined, ms);

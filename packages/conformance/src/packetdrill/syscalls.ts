@@ -38,6 +38,9 @@ export class SyscallContext {
     readonly connectPort: number,
   ) {}
 
+  /** The socket under test: the live fd most recently returned by socket() or accept(). */
+  current: number | undefined;
+
   /** Live descriptors still open (closed at the end of the script). */
   openFds(): number[] {
     return [...new Set(this.fds.values())];
@@ -86,6 +89,7 @@ export class SyscallContext {
         if (type !== 'SOCK_STREAM') throw new PacketdrillUnsupportedError(line, `socket type ${type}`);
         if (proto !== 'IPPROTO_TCP' && proto !== '0') return { ret: -1, errno: 'EPROTONOSUPPORT' };
         const fd = api.socket();
+        this.current = fd;
         this.alias(c.ret, fd);
         return ok(c.ret.kind === 'int' && c.ret.value >= 0 ? c.ret.value : fd);
       }
@@ -98,6 +102,7 @@ export class SyscallContext {
       case 'accept':
       case 'accept4': {
         const r = api.accept(this.live(a[0], line));
+        this.current = r.fd;
         this.alias(c.ret, r.fd);
         return ok(c.ret.kind === 'int' && c.ret.value >= 0 ? c.ret.value : r.fd);
       }
