@@ -103,3 +103,13 @@ export function indexOfSeq(hay: Uint8Array, needle: Uint8Array, from: number): n
 export function toChunks(input: Uint8Array | Iterable<Uint8Array>): Iterable<Uint8Array> {
   return input instanceof Uint8Array ? [input] : input;
 }
+
+type IndexOfFn = (this: Uint8Array, value: number, byteOffset?: number) => number;
+/** Node's memchr-backed `Buffer#indexOf`, callable on any Uint8Array (≈30× `Uint8Array#indexOf`). */
+const nativeIndexOf: IndexOfFn | undefined = (globalThis as { Buffer?: { prototype: { indexOf: IndexOfFn } } }).Buffer?.prototype.indexOf;
+
+/** True when `byte` occurs in `hay[0, end)` (native memchr when Node's Buffer exists). */
+export function hasByte(hay: Uint8Array, byte: number, end: number): boolean {
+  const v = end >= hay.length ? hay : hay.subarray(0, end);
+  return (nativeIndexOf !== undefined ? nativeIndexOf.call(v, byte) : v.indexOf(byte)) >= 0;
+}

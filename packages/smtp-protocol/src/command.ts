@@ -80,6 +80,9 @@ export type SmtpCommand =
 /** Every verb of {@link SmtpCommand}. */
 export type SmtpVerb = SmtpCommand['verb'];
 
+/** C0 controls and DEL (never valid in a domain or address literal, RFC 5321 §4.1.2–4.1.3). */
+const CONTROL_RE = /[\x00-\x1f\x7f]/;
+
 /** Verbs defined by RFCs that this package recognises but does not implement (502). */
 export const UNIMPLEMENTED_VERBS: ReadonlySet<string> = new Set([
   'SEND', 'SOML', 'SAML', 'TURN', 'ETRN', 'ATRN', 'AUTH', 'LHLO', 'XCLIENT', 'XFORWARD', 'BURL',
@@ -197,6 +200,8 @@ export function parseCommand(line: Uint8Array | string, opts: ParseCommandOption
     case 'EHLO': {
       const d = arg.trim();
       if (d === '' || /[\s]/.test(d)) throw err(501, '5.5.4', `Syntax: ${verb} <domain>`);
+      // The identity is echoed in replies and Received: headers: no control characters (NUL, DEL, …).
+      if (CONTROL_RE.test(d)) throw err(501, '5.5.2', `Syntax: ${verb} <domain>: control character in domain`);
       return { verb, domain: d };
     }
     case 'MAIL':

@@ -36,7 +36,11 @@ export type SmtpErrorCode =
   /** The session was aborted (e.g. server shutdown, 421). */
   | 'ERR_SMTP_ABORTED'
   /** An invalid argument was passed to an API. */
-  | 'ERR_SMTP_INVALID_ARGUMENT';
+  | 'ERR_SMTP_INVALID_ARGUMENT'
+  /** A NUL octet in 7bit/8bit message content (RFC 5321 §4.5.2, RFC 2045 §2.7–2.8; 554). */
+  | 'ERR_SMTP_NUL'
+  /** A resource bound of the session was exceeded (reply buffer, buffered input; 421). */
+  | 'ERR_SMTP_LIMIT';
 
 /** Base class of every error thrown or reported by this package. */
 export class SmtpError extends Error {
@@ -92,7 +96,7 @@ export class SmtpReplyError extends SmtpError {
 export class SmtpDataError extends SmtpError {
   override name = 'SmtpDataError';
   constructor(
-    code: 'ERR_SMTP_SIZE' | 'ERR_SMTP_TEXT_LINE_TOO_LONG' | 'ERR_SMTP_BARE_NEWLINE',
+    code: 'ERR_SMTP_SIZE' | 'ERR_SMTP_TEXT_LINE_TOO_LONG' | 'ERR_SMTP_BARE_NEWLINE' | 'ERR_SMTP_NUL',
     message: string,
     reply?: SmtpReply,
   ) {

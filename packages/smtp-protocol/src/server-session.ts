@@ -40,7 +40,7 @@ import { enhancedFor } from './enhanced.js';
 import { SmtpDataError, SmtpError } from './errors.js';
 import { IncomingMessage, type Envelope, type Recipient } from './message.js';
 import { formatReply } from './reply.js';
-import { asciiBytes, concatBytes } from './bytes.js';
+import { asciiBytes, concatBytes, hasByte } from './bytes.js';
 import { LineSplitter } from './line.js';
 import type { BufferOwner } from './owner.js';
 
@@ -63,8 +63,17 @@ export interface SessionTransport {
    * writing more message content.
    */
   write(data: Uint8Array): boolean | void;
-  /** Resolves when a transport whose `write` returned `false` can take more. */
+  /**
+   * Resolves when a transport whose `write` returned `false` can take more
+   * (also when it closed). A server session stops consuming input from a
+   * `false` until then (output back-pressure); without it a `false` is ignored.
+   */
   whenWritable?(): Promise<void>;
+  /**
+   * Octets written but not yet sent (e.g. `socket.writableLength`); optional.
+   * Counted in {@link ServerSession.pendingOutput} against `maxReplyBuffer`.
+   */
+  pendingBytes?(): number;
   /** Closes the connection after pending writes (called after 221 or 421, or by the client after QUIT). */
   close(): void;
   /** Stops delivering input (back-pressure); optional. */
@@ -146,8 +155,13 @@ export interface ServerExtensions {
 export interface ServerTimeouts {
   /** Waiting for the next command (default 300 000). */
   readonly command?: number;
-  /** Waiting for more message data during DATA/BDAT (default 600 000). */
+  /**
+   * Base time for one DATA body or one BDAT chunk, from its start (default
+   * 600 000); each octet received adds `1000 / minDataRate` ms to it.
+   */
   readonly data?: number;
+  /** Whole-session lifetime from `start()`, whatever the peer does (default 3 600 000; 0 = none). */
+  readonly session?: number;
 }
 
 /** Options of {@link ServerSession}. */
@@ -192,6 +206,28 @@ export interface ServerSessionOptions {
   readonly remote?: { readonly address?: string; readonly port?: number };
   /** Unread body bytes after which input is paused (default 1 MiB). */
   readonly highWaterMark?: number;
+  /**
+   * Reply octets the peer has not taken yet (session buffers plus the
+   * transport's `pendingBytes()`) above which the session answers 421 4.7.0
+   * and closes (default 256 KiB). Input is not consumed while the transport
+   * reports a full buffer, so a peer that does not read reaches this only
+   * through a transport that ignores back-pressure.
+   */
+  readonly maxReplyBuffer?: number;
+  /**
+   * Minimum body rate in octets/s during DATA and BDAT (default 500, like
+   * Postfix's `smtpd_min_data_rate`): every octet received extends the data
+   * deadline by `1000 / minDataRate` ms; 0 disables the extension.
+   */
+  readonly minDataRate?: number;
+  /**
+   * NUL octets in a DATA body: `'reject'` (default: the transaction fails
+   * with 554 5.6.0 after the end of data — RFC 2045 §2.7–2.8 allow no NUL in
+   * 7bit or 8bit data, the only bodies DATA may carry, RFC 3030 §3) or
+   * `'allow'` (passed through). BDAT chunks are counted octets and pass
+   * verbatim (NUL included), as BINARYMIME requires.
+   */
+  readonly nulInBody?: 'reject' | 'allow';
   /** Called on every state change (`from => to`), for debugging and tests. */
   readonly trace?: (from: ServerState, to: ServerState) => void;
 }
@@ -282,6 +318,10 @@ export class ServerSession {
   private readonly hooks: ServerHooks;
   private readonly tCommand: number;
   private readonly tData: number;
+  private readonly tSession: number;
+  private readonly msPerByte: number;
+  private readonly maxReplyBuffer: number;
+  private readonly rejectNul: boolean;
   private readonly hwm: number;
   private readonly lines: LineSplitter;
   private readonly lineLimitMax: number;
@@ -292,6 +332,12 @@ export class ServerSession {
   private inHead = 0;
   private inOff = 0;
   private out: string[] = [];
+  private outChars = 0;
+  private outboxBytes = 0;
+  /** The transport reported a full buffer: no input is consumed until it drains. */
+  private outBlocked = false;
+  private lifeTimer: TimerHandle | undefined;
+  private nulFound = false;
   private mode: Mode = 'command';
   private blocked = 0;
   private processing = false;
@@ -316,6 +362,9 @@ export class ServerSession {
     this.t = options.transport ?? {
       write: (d) => {
         this.outbox.push(d);
+        this.outboxBytes += d.length;
+        // Pull mode back-pressure: stop consuming input until takeOutput().
+        if (this.outboxBytes > PULL_OUTPUT_HWM) this.blockOutput(undefined);
         options.onOutput?.();
       },
       close: () => {
@@ -343,6 +392,11 @@ export class ServerSession {
     this.hooks = options.hooks ?? {};
     this.tCommand = options.timeouts?.command ?? 300_000;
     this.tData = options.timeouts?.data ?? 600_000;
+    this.tSession = options.timeouts?.session ?? 3_600_000;
+    const rate = options.minDataRate ?? 500;
+    this.msPerByte = rate > 0 ? 1000 / rate : 0;
+    this.maxReplyBuffer = options.maxReplyBuffer ?? 256 * 1024;
+    this.rejectNul = (options.nulInBody ?? 'reject') === 'reject';
     this.hwm = options.highWaterMark ?? 1 << 20;
     this.remote = options.remote ?? {};
     const lim = { size: true, smtputf8: this.ext.smtputf8, dsn: this.ext.dsn, eightBitMime: this.ext.eightBitMime };
@@ -368,7 +422,23 @@ export class ServerSession {
   takeOutput(): Uint8Array[] {
     const o = this.outbox;
     this.outbox = [];
+    this.outboxBytes = 0;
+    if (this.outBlocked && this.t.whenWritable === undefined) this.unblockOutput();
     return o;
+  }
+
+  /**
+   * Reply octets not yet taken by the peer: replies not yet written, pull-mode
+   * output not yet taken, plus the transport's `pendingBytes()`. Bounded by
+   * `maxReplyBuffer`; a transport that cannot pause may use it to stop reading.
+   */
+  get pendingOutput(): number {
+    return this.outChars + this.outboxBytes + (this.t.pendingBytes?.() ?? 0);
+  }
+
+  /** True while the session consumes no input because its output is not drained. */
+  get outputBlocked(): boolean {
+    return this.outBlocked;
   }
 
   /** Deadline (timer-service time) of the running timeout, if any (`pollAt`). */
@@ -418,6 +488,12 @@ export class ServerSession {
       this.flush();
       this.armTimer();
     });
+    if (this.tSession > 0 && Number.isFinite(this.tSession) && this._state !== 'Closed') {
+      this.lifeTimer = this.o.timers.setTimeout(
+        () => this.fail421('4.4.2', 'Error: session time limit exceeded', new SmtpError('ERR_SMTP_TIMEOUT', 'session lifetime exceeded')),
+        this.tSession,
+      );
+    }
   }
 
   /**
@@ -448,12 +524,11 @@ export class ServerSession {
     if (data instanceof Uint8Array) {
       if (data.length > 0) this.pushInput(data, owner);
     } else for (const c of data) if (c.length > 0) this.pushInput(c, owner);
-    if (this.blocked > 0) this.maybePause();
-    else {
-      this.armTimer();
-      this.process();
-    }
-    if (owner !== undefined) this.holdRetained();
+    // Received bytes never move the deadline (RFC 5321 §4.5.3.2 timers run
+    // from the start of each command / data block): see armTimer().
+    if (this.blocked > 0 || this.outBlocked) this.maybePause();
+    else this.process();
+    if (owner !== undefined && !this.isClosed()) this.holdRetained();
   }
 
   private pushInput(c: Uint8Array, owner: BufferOwner | undefined): void {
@@ -508,11 +583,23 @@ export class ServerSession {
    * Any transaction in progress is aborted.
    */
   shutdown(text = 'Service shutting down'): void {
+    this.fail421('4.3.2', text, new SmtpError('ERR_SMTP_ABORTED', 'server shutdown'));
+  }
+
+  /** Replies 421 (dropping replies not yet written) and closes (RFC 5321 §3.8). */
+  private fail421(enhanced: string, text: string, reason: SmtpError): void {
     if (this._state === 'Closed' || this.closing) return;
+    this.closing = true;
     this.out = [];
-    this.replyRaw(421, '4.3.2', [`${this.hostname} ${text}`], true);
+    this.outChars = 0;
+    this.replyRaw(421, enhanced, [`${this.hostname} ${text}`], true);
     this.flush();
-    this.terminate(new SmtpError('ERR_SMTP_ABORTED', 'server shutdown'), true);
+    this.terminate(reason, true);
+  }
+
+  /** A resource bound was exceeded: 421 4.7.0 and close. */
+  private overflow(what: string): void {
+    this.fail421('4.7.0', `Error: ${what}`, new SmtpError('ERR_SMTP_LIMIT', what));
   }
 
   /** Drops the session without any reply (e.g. transport error). */
@@ -537,6 +624,9 @@ export class ServerSession {
     if (this._state === 'Closed' && this.closing) return;
     this.closing = true;
     this.cancelTimer();
+    this.lifeTimer?.cancel();
+    this.lifeTimer = undefined;
+    this.outBlocked = false;
     this.abortMessage(reason ?? new SmtpError('ERR_SMTP_ABORTED', 'session closed'));
     this.clearInput();
     this.lines.reset();
@@ -556,10 +646,14 @@ export class ServerSession {
   }
 
   /**
-   * (Re)starts the inactivity timeout. Lazy: the timer service is touched only
-   * when no timer is pending or the new deadline is earlier; a timer that
-   * fires before the (moved) deadline re-arms itself for the remainder. So a
-   * busy connection costs one timer per timeout period, not one per packet.
+   * Starts the timeout of the current phase: the command timeout when a
+   * command completed (or the greeting / a hook's reply went out), the data
+   * timeout at the 354 and at each BDAT. Received bytes do not call this: a
+   * partial command line never extends its deadline, and body octets only
+   * add `1000 / minDataRate` ms each ({@link credit}). Lazy: the timer service
+   * is touched only when no timer is pending or the new deadline is earlier;
+   * a timer that fires before the (moved) deadline re-arms itself for the
+   * remainder, so a busy connection costs one timer per timeout period.
    */
   private armTimer(): void {
     if (this._state === 'Closed' || this.blocked > 0) {
@@ -573,6 +667,11 @@ export class ServerSession {
     this.timer?.cancel();
     this.timerDue = this.deadline;
     this.timer = this.o.timers.setTimeout(() => this.onTimer(), ms);
+  }
+
+  /** Extends the data deadline by the credit of `n` body octets (minimum data rate). */
+  private credit(n: number): void {
+    if (this.deadline !== undefined) this.deadline += n * this.msPerByte;
   }
 
   private cancelTimer(): void {
@@ -595,19 +694,17 @@ export class ServerSession {
 
   private onTimeout(): void {
     this.timer = undefined;
-    if (this._state === 'Closed') return;
     // RFC 5321 §4.5.3.2: on timeout the server closes with 421.
-    this.out = [];
-    this.replyRaw(421, '4.4.2', [`${this.hostname} Error: timeout exceeded`], true);
-    this.flush();
-    this.terminate(new SmtpError('ERR_SMTP_TIMEOUT', 'client timed out'), true);
+    this.fail421('4.4.2', 'Error: timeout exceeded', new SmtpError('ERR_SMTP_TIMEOUT', 'client timed out'));
   }
 
   /** Appends a reply to the output buffer (flushed per RFC 2920 rules). */
   private replyRaw(code: number, enhanced: string | undefined, text: readonly string[], useEnhanced: boolean): void {
     // RFC 3463 classes are 2, 4, 5: 3yz replies (354) carry no enhanced code.
     const enh = useEnhanced && this.ext.enhancedStatusCodes && (code < 300 || code >= 400) ? enhancedFor(code, enhanced) : undefined;
-    this.out.push(formatReply(enh === undefined ? { code, lines: text } : { code, enhanced: enh, lines: text }));
+    const r = formatReply(enh === undefined ? { code, lines: text } : { code, enhanced: enh, lines: text });
+    this.out.push(r);
+    this.outChars += r.length;
     this.repliesSent++;
   }
 
@@ -623,7 +720,28 @@ export class ServerSession {
     if (this.out.length === 0) return;
     const s = this.out.length === 1 ? this.out[0]! : this.out.join('');
     this.out = [];
-    this.t.write(encodeReplyText(s));
+    this.outChars = 0;
+    const ok = this.t.write(encodeReplyText(s));
+    if (this.closing) return;
+    // Output back-pressure: consume no more input until the transport drains.
+    if (ok === false && this.t.whenWritable !== undefined) this.blockOutput(this.t.whenWritable());
+    if (this.pendingOutput > this.maxReplyBuffer) this.overflow('too much unread output');
+  }
+
+  /** Stops consuming input until `drained` resolves (pull mode: until takeOutput()). */
+  private blockOutput(drained: Promise<void> | undefined): void {
+    if (this.outBlocked || this.closing) return;
+    this.outBlocked = true;
+    this.maybePause();
+    if (drained !== undefined) void drained.then(() => this.unblockOutput());
+  }
+
+  private unblockOutput(): void {
+    if (!this.outBlocked) return;
+    this.outBlocked = false;
+    if (this._state === 'Closed') return;
+    this.unpause();
+    if (this.blocked === 0) this.process();
   }
 
   private callHook(f: () => HookReturn): HookReturn | { thrown: unknown } {
@@ -664,6 +782,16 @@ export class ServerSession {
    * pausing a socket costs system calls per message.
    */
   private maybePause(): void {
+    if (this.outBlocked) {
+      // Not reading replies: pause at once; a transport that cannot pause
+      // may buffer up to highWaterMark input octets, then the session ends.
+      if (!this.paused) {
+        this.paused = true;
+        this.t.pause?.();
+      }
+      if (this.bufferedInput > this.hwm) this.overflow('too much input while replies are unread');
+      return;
+    }
     if (!this.paused && this.blocked > 0 && this.bufferedInput > this.hwm) {
       this.paused = true;
       this.t.pause?.();
@@ -682,7 +810,7 @@ export class ServerSession {
   }
 
   private unpause(): void {
-    if (this.paused && this.blocked === 0) {
+    if (this.paused && this.blocked === 0 && !this.outBlocked) {
       this.paused = false;
       this.t.resume?.();
     }
@@ -693,7 +821,7 @@ export class ServerSession {
     if (this.processing) return;
     this.processing = true;
     try {
-      while (this.blocked === 0 && this._state !== 'Closed' && this.inHead < this.input.length) {
+      while (this.blocked === 0 && !this.outBlocked && this._state !== 'Closed' && this.inHead < this.input.length) {
         if (this.message !== undefined && !this.message.abandoned && this.message.bufferedBytes > this.hwm) {
           // back-pressure: wait for the consumer (onDrain resumes).
           this.waitForDrain();
@@ -720,6 +848,9 @@ export class ServerSession {
             this.inHead = 0;
           }
         } else this.inOff = next;
+        // Bounded reply batching: a pipelined burst is written in pieces of
+        // at most REPLY_BATCH octets, each a chance to see back-pressure.
+        if (this.outChars > REPLY_BATCH) this.flush();
       }
     } finally {
       this.processing = false;
@@ -748,6 +879,8 @@ export class ServerSession {
           const parsed = parseLineResult(r.line, r.overflow, r.bare, this.o.pathLimits === undefined ? {} : { pathLimits: this.o.pathLimits });
           if (parsed.ok) this.onCommand(parsed.command, parsed.length);
           else this.reply(parsed.error.replyCode, parsed.error.enhanced, parsed.error.message);
+          // §4.5.3.2.7: the next command's timeout runs from here.
+          if (this.mode === 'command') this.armTimer();
         }
         return r.next - off;
       }
@@ -758,17 +891,22 @@ export class ServerSession {
         out.length = 0;
         const r = sc.scan(view, out);
         const m = this.message;
+        if (this.rejectNul && !this.nulFound && r.consumed > 0 && hasByte(view, 0, r.consumed)) this.nulFound = true;
         if (m !== undefined) {
           // One piece per step: the wire octets consumed and their unstuffed views.
           // Nothing more is queued once a policy failed (the message fails at the end).
-          if (!sc.failed && r.consumed > 0) {
+          if (!sc.failed && !this.nulFound && r.consumed > 0) {
             const raw = r.consumed === view.length ? view : view.subarray(0, r.consumed);
             m.push(raw, out.length === 1 ? out[0]! : out.slice(), this.inOwners[this.inHead]);
           }
           m.size = sc.size;
         }
         out.length = 0;
-        if (r.done) this.endData();
+        this.credit(r.consumed);
+        if (r.done) {
+          this.endData();
+          this.armTimer();
+        }
         return r.consumed;
       }
       case 'bdat':
@@ -781,6 +919,7 @@ export class ServerSession {
           this.message.size += take;
         }
         this.bdatRemaining -= take;
+        this.credit(take);
         if (this.bdatRemaining === 0) this.endBdatChunk();
         return take;
       }
@@ -1095,7 +1234,8 @@ export class ServerSession {
     const sc = this.scanner!;
     this.scanner = undefined;
     this.mode = 'command';
-    const err = sc.error;
+    const err = sc.error ?? (this.nulFound ? nulError() : undefined);
+    this.nulFound = false;
     this.finishMessage(err, sc.size);
   }
 
@@ -1233,6 +1373,7 @@ export class ServerSession {
     this.scanner = undefined;
     this.bdatFailed = undefined;
     this.bdatSize = 0;
+    this.nulFound = false;
     if (this._state !== 'Begin' && this._state !== 'Closed') this.setState('Wait');
   }
 
@@ -1251,6 +1392,10 @@ export class ServerSession {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Reply octets batched before a write inside one pipelined burst. */
+const REPLY_BATCH = 16 * 1024;
+/** Pull mode: output octets not taken above which input is no longer consumed. */
+const PULL_OUTPUT_HWM = 64 * 1024;
 
 /**
  * Reply texts repeat (`250 2.1.5 Recipient OK\r\n` …): their encodings are
@@ -1298,12 +1443,18 @@ function errorResponse(e: unknown): SmtpResponse {
   return { code: 451, enhanced: '4.3.0', message: 'Local error in processing' };
 }
 
+function nulError(): SmtpDataError {
+  return new SmtpDataError('ERR_SMTP_NUL', 'NUL octet in 7bit/8bit message content');
+}
+
 function dataErrorReply(err: SmtpDataError): [number, string, string] {
   switch (err.code) {
     case 'ERR_SMTP_SIZE':
       return [552, '5.3.4', 'Message size exceeds fixed maximum message size'];
     case 'ERR_SMTP_TEXT_LINE_TOO_LONG':
       return [500, '5.5.6', 'Line too long'];
+    case 'ERR_SMTP_NUL':
+      return [554, '5.6.0', 'Message contains NUL octets (RFC 2045 §2.7)'];
     default:
       return [554, '5.6.0', 'Message contains bare CR or LF (RFC 5321 §2.3.8)'];
   }

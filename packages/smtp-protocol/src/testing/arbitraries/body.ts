@@ -39,6 +39,8 @@ export interface ContentArbitraryOptions {
   readonly eightBit?: boolean;
   /** Always end with CRLF (default true). Otherwise sometimes not. */
   readonly endsWithCrlf?: boolean;
+  /** Allow NUL octets (default false: RFC 2045 §2.8 8bit data has none; servers may refuse it with 554). */
+  readonly nul?: boolean;
 }
 
 /** Awkward lines, weighted in by {@link textLineArb}. */
@@ -50,7 +52,7 @@ export const TRICKY_LINES: readonly string[] = [
 export function textLineArb(opts: ContentArbitraryOptions = {}): fc.Arbitrary<string> {
   const eight = opts.eightBit !== false;
   const unit = eight
-    ? fc.integer({ min: 0, max: 255 }).filter((c) => c !== CR && c !== LF).map((c) => String.fromCharCode(c))
+    ? fc.integer({ min: opts.nul === true ? 0 : 1, max: 255 }).filter((c) => c !== CR && c !== LF).map((c) => String.fromCharCode(c))
     : fc.integer({ min: 32, max: 126 }).map((c) => String.fromCharCode(c));
   const maxLen = opts.longLines === false ? 80 : 998;
   const plain = fc.oneof(
