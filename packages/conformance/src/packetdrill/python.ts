@@ -29,7 +29,7 @@ type Node =
 /** One statement of a block. */
 export type PyStmt = { kind: 'assert'; expr: Node; text: string; line: number } | { kind: 'assign'; name: string; expr: Node; line: number };
 
-const TOKEN = /\s*(?:(\d+\.\d*|\.\d+|\d+)|([A-Za-z_][A-Za-z0-9_]*)|(\/\/|==|!=|<=|>=|[-+*/%<>()]))/y;
+const TOKEN = /\s*(?:(0[xX][0-9a-fA-F]+|\d+\.\d*|\.\d+|\d+)|([A-Za-z_][A-Za-z0-9_]*)|(\/\/|==|!=|<=|>=|[-+*/%<>()]))/y;
 
 function tokenize(src: string, line: number): string[] {
   const out: string[] = [];
@@ -107,7 +107,7 @@ class ExprParser {
       if (this.next() !== ')') throw new PacketdrillUnsupportedError(this.line, 'python syntax', "missing ')'");
       return e;
     }
-    if (/^[\d.]/.test(t)) return { k: 'num', v: Number(t) };
+    if (/^[\d.]/.test(t)) return { k: 'num', v: Number(t) }; // Number() reads 0x… too
     if (/^[A-Za-z_]/.test(t)) {
       if (this.peek() === '(') throw new PacketdrillUnsupportedError(this.line, `python call ${t}()`);
       return { k: 'name', n: t };
