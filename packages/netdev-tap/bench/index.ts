@@ -3,8 +3,8 @@
  * stack and the Linux kernel over a TAP device, both directions, offloads on
  * and off — next to kernel ↔ kernel over a veth pair and node:net over
  * loopback, in the same run. Reports Gbit/s and frames (wire segments) per
- * syscall / per wake-up. Needs root and the addon; `NL_TAP_BENCH_MB` sets the
- * transfer size (default 200 MB per case).
+ * syscall / per wake-up. Needs root and the addon; `NETLAYERS_TAP_BENCH_MB` sets the
+ * transfer size (default 200 MB per case, 50 MB with `NETLAYERS_BENCH_QUICK=1` or `--quick`).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import net from 'node:net';
@@ -14,7 +14,8 @@ import type { TapStats } from '../src/index.js';
 import { PY_BULK } from './peers.js';
 import { readPaths } from './read-paths.js';
 
-const MB = Number(process.env.NL_TAP_BENCH_MB ?? 200);
+const QUICK = process.env.NETLAYERS_BENCH_QUICK === '1' || process.argv.includes('--quick');
+const MB = Number(process.env.NETLAYERS_TAP_BENCH_MB ?? (QUICK ? 50 : 200));
 const SIZE = Math.round(MB * 1e6);
 const CHUNK = Buffer.alloc(1 << 16, 0x5a);
 
@@ -171,7 +172,7 @@ async function main(): Promise<void> {
     console.error(`netdev-tap bench needs: ${missing.join(', ')}`);
     process.exit(process.env.CI === 'true' ? 1 : 0);
   }
-  console.log(`# netdev-tap bench: ${MB} MB per case (NL_TAP_BENCH_MB), bulk TCP, MTU 1500\n`);
+  console.log(`# netdev-tap bench: ${MB} MB per case (NETLAYERS_TAP_BENCH_MB), bulk TCP, MTU 1500\n`);
   await tapCase(true);
   await tapCase(false);
   await vethCase();

@@ -10,7 +10,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { read } from 'node:fs';
 import { tapBinding, UV_READABLE } from '../src/binding.js';
 
-const N = Number(process.env.NL_TAP_FLOOD ?? 200_000);
+const N = Number(process.env.NETLAYERS_TAP_FLOOD ?? 200_000);
 const binding = tapBinding();
 
 function setup(tag: string): { fd: number; ns: string; done(): void } {

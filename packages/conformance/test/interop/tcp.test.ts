@@ -7,7 +7,7 @@
  *   half-close (FIN) — half-close both ways;
  * - 50 concurrent connections each way;
  * - a pcap per test decoded by tshark.
- * Bulk size: `NL_INTEROP_BULK_MB` (default 100).
+ * Bulk size: `NETLAYERS_INTEROP_BULK_MB` (default 100).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +28,7 @@ import {
 } from '../../src/interop/index.js';
 
 const skip = skipUnlessPeers(['python3', 'tshark']);
-const MB = Number(process.env.NL_INTEROP_BULK_MB ?? 100);
+const MB = Number(process.env.NETLAYERS_INTEROP_BULK_MB ?? 100);
 const BULK = Math.round(MB * 1_000_000);
 const dir = mkdtempSync(join(tmpdir(), 'nl-interop-tcp-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
