@@ -26,7 +26,15 @@ export interface DuplexLike {
   removeListener(event: string, cb: (...args: never[]) => void): unknown;
   readonly remoteAddress?: string | undefined;
   readonly remotePort?: number | undefined;
+  /** Octets queued for writing (`stream.writableLength`), for the reply-buffer bound. */
+  readonly writableLength?: number | undefined;
 }
+
+/**
+ * Default time (ms) a closing server connection may take to flush its last
+ * replies before it is destroyed (a peer that never reads cannot hold it).
+ */
+export const CLOSE_GRACE_MS = 10_000;
 
 /** Options of {@link attachServerSession}. */
 export type AttachServerOptions = Omit<ServerSessionOptions, 'transport' | 'timers'> & {
@@ -37,7 +45,33 @@ export type AttachServerOptions = Omit<ServerSessionOptions, 'transport' | 'time
    * decrypted stream. When absent, STARTTLS is not offered.
    */
   readonly startTls?: (stream: DuplexLike) => Promise<DuplexLike>;
+  /** After the session closed, ms to wait for unsent replies before destroying the stream (default {@link CLOSE_GRACE_MS}). */
+  readonly closeGrace?: number;
 };
+
+/** A promise that settles on the stream's next `drain` or `close`. */
+function drained(stream: DuplexLike): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      stream.removeListener('drain', done);
+      stream.removeListener('close', done);
+      resolve();
+    };
+    stream.once('drain', done);
+    stream.once('close', done);
+  });
+}
+
+/**
+ * Ends `stream`; if replies are still queued (a peer that does not read),
+ * destroys it after `graceMs` on `timers` unless it closed by then.
+ */
+export function endWithGrace(stream: DuplexLike, timers: TimerService, graceMs: number): void {
+  stream.end();
+  if ((stream.writableLength ?? 0) === 0) return;
+  const t = timers.setTimeout(() => stream.destroy(), graceMs);
+  stream.once('close', () => t.cancel());
+}
 
 interface Binding {
   stream: DuplexLike;
@@ -77,14 +111,16 @@ export function attachServerSession(stream: DuplexLike, options: AttachServerOpt
   let current = stream;
   let closed = false;
   let binding: Binding;
+  const grace = options.closeGrace ?? CLOSE_GRACE_MS;
   const transport: SessionTransport = {
-    write: (d) => {
-      if (!closed) current.write(d);
-    },
+    // Output back-pressure (RFC-agnostic): `false` stops the session consuming input until drain.
+    write: (d) => (closed ? true : current.write(d)),
+    whenWritable: () => drained(current),
+    pendingBytes: () => current.writableLength ?? 0,
     close: () => {
       if (closed) return;
       closed = true;
-      current.end();
+      endWithGrace(current, options.timers, grace);
     },
     pause: () => current.pause(),
     resume: () => current.resume(),
@@ -99,8 +135,9 @@ export function attachServerSession(stream: DuplexLike, options: AttachServerOpt
       current.resume();
     };
   }
-  const { startTls: _omit, ...rest } = options;
+  const { startTls: _omit, closeGrace: _g, ...rest } = options;
   void _omit;
+  void _g;
   const remote: { address?: string; port?: number } = {};
   if (stream.remoteAddress !== undefined) remote.address = stream.remoteAddress;
   if (stream.remotePort !== undefined) remote.port = stream.remotePort;
@@ -133,16 +170,7 @@ export function attachClientSession(stream: DuplexLike, options: AttachClientOpt
   let closed = false;
   const transport: SessionTransport = {
     write: (d) => (closed ? true : stream.write(d)),
-    whenWritable: () =>
-      new Promise<void>((resolve) => {
-        const done = (): void => {
-          stream.removeListener('drain', done);
-          stream.removeListener('close', done);
-          resolve();
-        };
-        stream.once('drain', done);
-        stream.once('close', done);
-      }),
+    whenWritable: () => drained(stream),
     close: () => {
       if (closed) return;
       closed = true;

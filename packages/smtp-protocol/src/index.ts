@@ -97,7 +97,9 @@ export {
   type OutgoingEnvelope,
   type SendResult,
 } from './client-session.js';
+export { ConnectionLimiter, type ConnectionLimits } from './connection-limits.js';
 export {
+  CLOSE_GRACE_MS,
   attachServerSession,
   attachClientSession,
   type DuplexLike,

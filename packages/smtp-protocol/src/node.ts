@@ -9,14 +9,15 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { realClock, type TimerService } from '@netlayers/clock';
-import { attachClientSession, attachServerSession, type AttachServerOptions, type DuplexLike } from './duplex.js';
+import { attachClientSession, attachServerSession, CLOSE_GRACE_MS, endWithGrace, type AttachServerOptions, type DuplexLike } from './duplex.js';
+import { ConnectionLimiter, type ConnectionLimits } from './connection-limits.js';
 import type { ClientSession, ClientSessionOptions, MessageBody, OutgoingEnvelope, SendResult } from './client-session.js';
 import { formatReceivedHeader, type ServerHooks, type ServerSession } from './server-session.js';
 import type { SmtpReply } from './reply.js';
 import { SmtpError } from './errors.js';
 
 /** Options of {@link createServer}: session options plus hooks (top-level or in `hooks`). */
-export interface CreateServerOptions extends Omit<AttachServerOptions, 'timers' | 'startTls' | 'hooks'>, ServerHooks {
+export interface CreateServerOptions extends Omit<AttachServerOptions, 'timers' | 'startTls' | 'hooks'>, ServerHooks, ConnectionLimits {
   /** Hooks object (merged with top-level hooks; top-level wins). */
   readonly hooks?: ServerHooks;
   /** Timer service (default `realClock`). */
@@ -39,6 +40,8 @@ export interface SmtpServer {
   readonly sessions: ReadonlySet<ServerSession>;
   /** The underlying `net.Server`. */
   readonly server: net.Server;
+  /** Admission control (`maxConnections`, `maxConnectionsPerClient`): live counts. */
+  readonly connections: ConnectionLimiter;
 }
 
 /**
@@ -80,9 +83,11 @@ export function createServer(options: CreateServerOptions = {}): SmtpServer {
   const {
     hooks: _h, timers: _t, tls: _tls, addReceivedHeader,
     onConnect: _a, onEhlo: _b, onMailFrom: _c, onRcptTo: _d, onData: _e, onClose: _f,
+    maxConnections: _m, maxConnectionsPerClient: _p,
     ...sessionOpts
   } = options;
-  void _h; void _t; void _tls; void _a; void _b; void _c; void _d; void _e; void _f;
+  void _h; void _t; void _tls; void _a; void _b; void _c; void _d; void _e; void _f; void _m; void _p;
+  const limiter = new ConnectionLimiter(options);
   const userClose = hooks.onClose;
   const hostname = options.hostname ?? 'localhost';
   const received =
@@ -101,7 +106,20 @@ export function createServer(options: CreateServerOptions = {}): SmtpServer {
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.setNoDelay(true);
-    socket.on('close', () => sockets.delete(socket));
+    const addr = socket.remoteAddress ?? '';
+    const refusal = limiter.admit(addr, hostname);
+    if (refusal !== undefined) {
+      // Over the connection limits: 421 without a session (Postfix does the same), then close.
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+      socket.write(refusal);
+      endWithGrace(socket, timers, options.closeGrace ?? CLOSE_GRACE_MS);
+      return;
+    }
+    socket.on('close', () => {
+      sockets.delete(socket);
+      limiter.leave(addr);
+    });
     const opts: AttachServerOptions = {
       ...sessionOpts,
       timers,
@@ -127,6 +145,7 @@ export function createServer(options: CreateServerOptions = {}): SmtpServer {
   return {
     server,
     sessions,
+    connections: limiter,
     address: () => bound,
     listen(port: number, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
