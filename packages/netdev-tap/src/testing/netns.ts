@@ -64,6 +64,34 @@ export function skipUnlessPeers(tools: readonly string[] = []): boolean {
 
 let seq = 0;
 
+/** Deletes `nl-<pid>-<n>` namespaces left by test processes that no longer exist (killed runs). */
+function removeStaleNamespaces(): void {
+  let list = '';
+  try {
+    list = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8', timeout: 10_000 });
+  } catch {
+    return;
+  }
+  for (const line of list.split('\n')) {
+    const m = /^(nl-(\d+)-\d+)\b/.exec(line);
+    if (m === null) continue;
+    const pid = Number(m[2]);
+    let alive = true;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      alive = (e as { code?: string }).code !== 'ESRCH';
+    }
+    if (!alive) {
+      try {
+        ip(['netns', 'del', m[1] as string]);
+      } catch {
+        /* raced with another cleaner */
+      }
+    }
+  }
+}
+
 /** Options of {@link createTapNetns}. */
 export interface TapNetnsOptions extends Partial<Omit<TapHostOptions, 'ifname' | 'addr'>> {
   /** Write a pcap of every frame our device sends and receives to this file. */
@@ -97,6 +125,7 @@ function ip(args: readonly string[]): void {
  * and our stack on 198.18.0.2/24.
  */
 export function createTapNetns(opts: TapNetnsOptions = {}): TapNetns {
+  if (seq === 0) removeStaleNamespaces();
   const n = seq++;
   const ns = `nl-${process.pid}-${n}`;
   const ifname = `nlt${process.pid % 100000}x${n}`.slice(0, 15);
@@ -124,7 +153,7 @@ export function createTapNetns(opts: TapNetnsOptions = {}): TapNetns {
     const { pcap: pcapFile, pcapSnaplen, mtu, ...hostOpts } = opts;
     host = createTapHost({ ...hostOpts, ifname, addr: `${OUR_ADDR}/24` });
     if (pcapFile !== undefined) {
-      pcap = new PcapWriter(pcapFile, { linkType: 'ethernet', snaplen: pcapSnaplen ?? 262144 });
+      pcap = new PcapWriter(pcapFile, { linkType: 'ethernet', snaplen: pcapSnaplen ?? 262144, clock: host.clock });
       pcap.attach(host.dev);
     }
     ip(['link', 'set', ifname, 'netns', ns]);
@@ -178,7 +207,12 @@ export function readPcapWithTool(file: string, filter?: string): string[] {
   const tshark = findTool('tshark');
   const out =
     tshark !== undefined
-      ? execFileSync(tshark, ['-r', file, '-n', ...(filter !== undefined ? ['-Y', filter] : [])], { encoding: 'utf8', maxBuffer: 256 << 20, timeout: 60_000 })
+      ? execFileSync(tshark, ['-r', file, '-n', ...(filter !== undefined ? ['-Y', filter] : [])], {
+          encoding: 'utf8',
+          maxBuffer: 256 << 20,
+          timeout: 60_000,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })
       : execFileSync(findTool('tcpdump') ?? 'tcpdump', ['-r', file, '-nn', ...(filter !== undefined ? [filter] : [])], {
           encoding: 'utf8',
           maxBuffer: 256 << 20,
