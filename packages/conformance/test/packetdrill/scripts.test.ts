@@ -5,6 +5,7 @@
 // of non-passing scripts). Under CI=true, missing scripts fail the suite.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { defaultSkbPool } from '@netlayers/skbuff';
 import { describe, expect, it } from 'vitest';
 import { runScriptText } from '../../src/index.js';
 
@@ -32,7 +33,9 @@ describe('shared packetdrill scripts', () => {
   it.skipIf(!present)('run, and exactly the pinned scripts pass; none crashes', () => {
     const files = walk(ROOT);
     expect(files.length).toBeGreaterThanOrEqual(20);
+    const live = defaultSkbPool.stats().live;
     const results = files.map((f) => runScriptText(readFileSync(f, 'utf8'), relative(ROOT, f)));
+    expect(defaultSkbPool.stats().live, 'every skb the runs allocated is freed').toBe(live);
     for (const r of results) {
       expect(r.reason, r.path).not.toMatch(/^runner error/);
       expect(['PASS', 'FAIL', 'SKIP']).toContain(r.status);
