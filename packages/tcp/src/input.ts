@@ -32,7 +32,7 @@ import { seqAdd, seqGt, seqLe, seqLt } from './seq.js';
 import { CB_ACK, CB_DOFF, CB_FLAGS, CB_SEQ, CB_END_SEQ, CB_WINDOW } from './skb-cb.js';
 import type { TcpSock } from './sock.js';
 import { RCV_SHUTDOWN, TcpState } from './state.js';
-import { TcpFlags } from './wire/tcp.js';
+import { TCP_HEADER_LEN, TcpFlags } from './wire/tcp.js';
 
 export { tcpV4Rcv, tcpV4DoRcv, tcpPrequeueProcess, tcpProcessBacklog } from './v4-rcv.js';
 export { tcpRttEstimator, tcpCheckSpace } from './ack.js';
@@ -227,7 +227,7 @@ export function tcpRcvEstablished(sk: TcpSock, skb: SkBuff): void {
   const stack = sk.stack;
   if (
     (flags & ~TcpFlags.PSH) === TcpFlags.ACK &&
-    cb[CB_DOFF] === 20 &&
+    cb[CB_DOFF] === TCP_HEADER_LEN &&
     cb[CB_SEQ] === sk.rcvNxt &&
     sk.ofoQueue.length === 0 &&
     stack.winScaled(cb[CB_WINDOW]!, sk.sndWscale) === sk.sndWnd &&

@@ -27,16 +27,16 @@ import { CB_ACK, CB_DOFF, CB_END_SEQ, CB_FLAGS, CB_SEQ, CB_WINDOW } from './skb-
 import { CaState, NO_SOCKS, type TcpSock } from './sock.js';
 import { TcpState } from './state.js';
 import type { TcpStack } from './stack.js';
-import { parseTcpOptions, type TcpOptions, TcpFlags } from './wire/tcp.js';
+import { field, parseTcpOptions, TCP_HEADER_LEN, type TcpOptions, TcpFlags } from './wire/tcp.js';
 import { tcpRcvStateProcess } from './input.js';
 import { COOKIE_MAX_AGE, cookieCheck, cookieInitSequence, type CookieTuple } from './syncookies.js';
 
 
 export function synOptions(skb: SkBuff): TcpOptions {
   const doff = skb.cb[CB_DOFF]!;
-  if (doff <= 20) return {};
+  if (doff <= TCP_HEADER_LEN) return {};
   const start = skb.data - doff;
-  return parseTcpOptions(skb.buf, start + 20, start + doff);
+  return parseTcpOptions(skb.buf, start + field.OPTIONS, start + doff);
 }
 
 /** Window scale we offer for our receive buffer (`tcp_select_initial_window`). */

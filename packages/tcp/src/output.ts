@@ -26,7 +26,7 @@ import { CB_CHARGE, CB_END_SEQ, CB_FLAGS, CB_PCSUM, CB_RETRANS, CB_SEQ, CB_WHEN 
 import { CaState, type TcpSock } from './sock.js';
 import { TcpState } from './state.js';
 import type { TcpStack } from './stack.js';
-import { emitTcpOptions, type TcpOptions, tcpOptionsLen, TcpFlags } from './wire/tcp.js';
+import { emitTcpOptions, type TcpOptions, tcpOptionsLen, TcpFlags, TcpPacket, field, TCP_HEADER_LEN } from './wire/tcp.js';
 
 /** Nagle modes (Linux `TCP_NAGLE_OFF`/`CORK`/`PUSH`). */
 export const TCP_NAGLE_OFF = 1;
@@ -56,27 +56,18 @@ export function clearRtxTimer(sk: TcpSock): void {
   sk.stack.wheel.del(sk.rtxTimer);
 }
 
+/** Writes the fixed header through the wire module's zero-copy view (checksum and urgent pointer zeroed). */
 function writeHeader(buf: Uint8Array, o: number, sport: number, dport: number, seq: number, ack: number, hl: number, flags: number, win: number): void {
-  buf[o] = sport >>> 8;
-  buf[o + 1] = sport;
-  buf[o + 2] = dport >>> 8;
-  buf[o + 3] = dport;
-  buf[o + 4] = seq >>> 24;
-  buf[o + 5] = seq >>> 16;
-  buf[o + 6] = seq >>> 8;
-  buf[o + 7] = seq;
-  buf[o + 8] = ack >>> 24;
-  buf[o + 9] = ack >>> 16;
-  buf[o + 10] = ack >>> 8;
-  buf[o + 11] = ack;
-  buf[o + 12] = (hl >>> 2) << 4;
-  buf[o + 13] = flags;
-  buf[o + 14] = win >>> 8;
-  buf[o + 15] = win;
-  buf[o + 16] = 0;
-  buf[o + 17] = 0;
-  buf[o + 18] = 0;
-  buf[o + 19] = 0;
+  const p = TcpPacket.unchecked(buf, o, hl);
+  p.srcPort = sport;
+  p.dstPort = dport;
+  p.seq = seq;
+  p.ack = ack;
+  p.headerLen = hl;
+  p.flags = flags;
+  p.window = win;
+  p.checksum = 0;
+  p.urgentPtr = 0;
 }
 
 /**
@@ -87,21 +78,18 @@ function writeHeader(buf: Uint8Array, o: number, sport: number, dport: number, s
  */
 function fillChecksum(skb: SkBuff, hl: number, saddr: number, daddr: number, offload: boolean, payloadSum: number): void {
   const o = skb.data;
+  const p = TcpPacket.unchecked(skb.buf, o, hl);
   const pseudo = csumTcpUdpNofold(saddr, daddr, skb.len, IPPROTO_TCP, 0);
   if (offload) {
-    const v = csumFold16(pseudo);
-    skb.buf[o + 16] = v >>> 8;
-    skb.buf[o + 17] = v;
+    p.checksum = csumFold16(pseudo);
     skb.ipSummed = IpSummed.PARTIAL;
     skb.csumStart = o;
-    skb.csumOffset = 16;
+    skb.csumOffset = field.CHECKSUM;
     return;
   }
   let sum = csumPartial(skb.buf, o, hl, pseudo);
   if (skb.len > hl) sum = csumAdd(sum, payloadSum >= 0 ? payloadSum : skbChecksum(skb, hl, skb.len - hl, 0));
-  const v = csumFold(sum);
-  skb.buf[o + 16] = v >>> 8;
-  skb.buf[o + 17] = v;
+  p.checksum = csumFold(sum);
   skb.ipSummed = IpSummed.NONE;
 }
 
@@ -176,7 +164,7 @@ export function tcpTransmitSkb(sk: TcpSock, skb: SkBuff, cloneIt: boolean): void
   let flags = c.cb[CB_FLAGS]!;
   const syn = (flags & TcpFlags.SYN) !== 0;
   let opts: TcpOptions | undefined;
-  let hl = 20;
+  let hl = TCP_HEADER_LEN;
   if (syn) {
     opts = synOptions(sk, (flags & TcpFlags.ACK) !== 0);
     hl += tcpOptionsLen(opts);
@@ -185,7 +173,7 @@ export function tcpTransmitSkb(sk: TcpSock, skb: SkBuff, cloneIt: boolean): void
   const win = syn ? Math.min(sk.rcvWnd, 65535) : tcpSelectWindow(sk);
   const o = c.pushOff(hl);
   writeHeader(c.buf, o, sk.lport, sk.rport, c.cb[CB_SEQ]!, (flags & TcpFlags.ACK) !== 0 ? sk.rcvNxt : 0, hl, flags, win);
-  if (opts !== undefined) emitTcpOptions(opts, c.buf, o + 20);
+  if (opts !== undefined) emitTcpOptions(opts, c.buf, o + field.OPTIONS);
   c.resetTransportHeader();
   const plen = c.len - hl;
   let offload = sk.csumOffload;
@@ -456,10 +444,10 @@ export function tcpV4SendSynAckStateless(stack: TcpStack, saddr: number, daddr: 
   const route = stack.net.route(saddr, daddr);
   const skb = allocCtl(stack);
   const opts: TcpOptions = { mss };
-  const hl = 20 + tcpOptionsLen(opts);
+  const hl = TCP_HEADER_LEN + tcpOptionsLen(opts);
   const o = skb.pushOff(hl);
   writeHeader(skb.buf, o, dport, sport, isn, ack, hl, TcpFlags.SYN | TcpFlags.ACK, win);
-  emitTcpOptions(opts, skb.buf, o + 20);
+  emitTcpOptions(opts, skb.buf, o + field.OPTIONS);
   skb.resetTransportHeader();
   fillChecksum(skb, hl, daddr, saddr, route?.csumOffload ?? false, -1);
   stack.mib.outSegs++;

@@ -26,7 +26,7 @@ import { CB_ACK, CB_DOFF, CB_END_SEQ, CB_FLAGS, CB_SEQ, CB_WINDOW } from './skb-
 import type { TcpSock } from './sock.js';
 import { TcpState } from './state.js';
 import type { TcpStack } from './stack.js';
-import { TcpFlags } from './wire/tcp.js';
+import { TCP_HEADER_LEN, TcpFlags, TcpPacket } from './wire/tcp.js';
 
 /** Whether the segment's checksum is good, honouring `ipSummed` (`tcp_v4_checksum_init`). */
 function checksumOk(skb: SkBuff, saddr: number, daddr: number): boolean {
@@ -42,15 +42,14 @@ function checksumOk(skb: SkBuff, saddr: number, daddr: number): boolean {
 export function tcpV4Rcv(stack: TcpStack, skb: SkBuff, saddr: number, daddr: number): void {
   const mib = stack.mib;
   mib.inSegs++;
-  if (!skb.mayPull(20)) {
+  if (!skb.mayPull(TCP_HEADER_LEN)) {
     mib.inErrs++;
     skb.free();
     return;
   }
-  let buf = skb.buf;
-  let o = skb.data;
-  const doff = (buf[o + 12]! >>> 4) * 4;
-  if (doff < 20 || doff > skb.len || !skb.mayPull(doff)) {
+  // the wire module's zero-copy view (its contract: length ≥ 20, checked above)
+  const doff = TcpPacket.unchecked(skb.buf, skb.data, skb.len).headerLen;
+  if (doff < TCP_HEADER_LEN || doff > skb.len || !skb.mayPull(doff)) {
     mib.inErrs++;
     skb.free();
     return;
@@ -61,15 +60,14 @@ export function tcpV4Rcv(stack: TcpStack, skb: SkBuff, saddr: number, daddr: num
     skb.free();
     return;
   }
-  buf = skb.buf;
-  o = skb.data;
-  const sport = (buf[o]! << 8) | buf[o + 1]!;
-  const dport = (buf[o + 2]! << 8) | buf[o + 3]!;
-  const seq = ((buf[o + 4]! << 24) | (buf[o + 5]! << 16) | (buf[o + 6]! << 8) | buf[o + 7]!) >>> 0;
-  const ack = ((buf[o + 8]! << 24) | (buf[o + 9]! << 16) | (buf[o + 10]! << 8) | buf[o + 11]!) >>> 0;
-  const flags = buf[o + 13]!;
-  const win = (buf[o + 14]! << 8) | buf[o + 15]!;
-  const plen = skb.len - doff;
+  const p = TcpPacket.unchecked(skb.buf, skb.data, skb.len); // mayPull may have moved the header
+  const sport = p.srcPort;
+  const dport = p.dstPort;
+  const seq = p.seq;
+  const ack = p.ack;
+  const flags = p.flags;
+  const win = p.window;
+  const plen = p.payloadLen;
   if (sport === 0 || dport === 0 || ((flags & TcpFlags.SYN) !== 0 && (flags & (TcpFlags.FIN | TcpFlags.RST)) !== 0)) {
     mib.inErrs++;
     skb.free();
