@@ -144,7 +144,9 @@ class Run {
     const local = ipv4(s.localIp, '--local_ip');
     const remote = ipv4(s.remoteIp, '--remote_ip');
     this.host = new ScriptHost({ localIp: local, prefixLen: s.netmaskBits, mtu: s.mtu, config });
-    this.ctx = new SyscallContext(this.host.api, local, remote, s.bindPort, s.connectPort);
+    this.ctx = new SyscallContext(this.host.api, local, remote, s.bindPort, s.connectPort, () => this.host.nowUs(), (us) => {
+      this.host.clock.setTimeout(() => {}, Math.max(0, us / 1000 - this.host.clock.now()));
+    });
     this.st = { localIsn: undefined, tsOffset: undefined, localAddr: local, remoteAddr: remote, localPort: undefined, remotePort: 48_879, remotePortFixed: false };
   }
 

@@ -27,6 +27,8 @@ export class SyscallContext {
   private readonly fds = new Map<number, number>();
   private readonly nonblock = new Set<number>();
   private readonly connecting = new Set<number>();
+  /** When a blocking poll started waiting, by call (µs). */
+  private readonly pollStart = new Map<SyscallSpec, number>();
   /** Bytes a blocking write has already handed to the socket, by call. */
   private readonly written = new Map<SyscallSpec, number>();
 
@@ -36,6 +38,10 @@ export class SyscallContext {
     readonly remoteAddr: number,
     readonly bindPort: number,
     readonly connectPort: number,
+    /** Virtual time now, µs. */
+    private readonly nowUs: () => number,
+    /** Asks the runner to retry a waiting call at `us` (a poll timeout). */
+    private readonly wakeAt: (us: number) => void,
   ) {}
 
   /** The socket under test: the live fd most recently returned by socket() or accept(). */
@@ -128,32 +134,22 @@ export class SyscallContext {
       }
       case 'write':
       case 'send': {
-        const fd = this.live(a[0], line);
-        const n = intArg(a[2], line);
         const flags = c.name === 'send' ? msgFlags(a[3], line) : 0;
-        if ((flags & ~(MSG_FLAGS.MSG_MORE! | MSG_FLAGS.MSG_DONTWAIT! | MSG_FLAGS.MSG_NOSIGNAL!)) !== 0) {
-          throw new PacketdrillUnsupportedError(line, `send flags ${exprText(a[3])}`, 'the socket API has MSG_MORE only');
-        }
-        const more = (flags & MSG_FLAGS.MSG_MORE!) !== 0;
-        if (this.nonblock.has(fd) || (flags & MSG_FLAGS.MSG_DONTWAIT!) !== 0) return ok(api.send(fd, new Uint8Array(n), { more }));
-        // a blocking write returns only when everything was taken (tcp_sendmsg waits for memory)
-        let done = this.written.get(c) ?? 0;
-        try {
-          while (done < n) {
-            const k = api.send(fd, new Uint8Array(n - done), { more });
-            if (k === 0) break;
-            done += k;
-          }
-        } catch (e) {
-          if (!(e instanceof TcpError && e.code === 'EAGAIN') || done === 0) throw e;
-        }
-        if (done < n) {
-          this.written.set(c, done);
-          return 'block';
-        }
-        this.written.delete(c);
-        return ok(n);
+        return this.sendBytes(c, this.live(a[0], line), intArg(a[2], line), flags, exprText(a[3]), line);
       }
+      case 'sendmsg': {
+        const m = msghdr(a[1], line);
+        return this.sendBytes(c, this.live(a[0], line), m.len, msgFlags(a[2], line), exprText(a[2]), line);
+      }
+      case 'recvmsg': {
+        const m = msghdr(a[1], line);
+        if (m.flags !== 0) throw new PacketdrillUnsupportedError(line, `recvmsg msg_flags ${m.flags}`);
+        const flags = msgFlags(a[2], line);
+        if ((flags & ~MSG_FLAGS.MSG_DONTWAIT!) !== 0) throw new PacketdrillUnsupportedError(line, `recvmsg flags ${exprText(a[2])}`);
+        return ok(api.recv(this.live(a[0], line), new Uint8Array(m.len)));
+      }
+      case 'poll':
+        return this.poll(c, line);
       case 'read':
       case 'recv': {
         const fd = this.live(a[0], line);
@@ -208,6 +204,90 @@ export class SyscallContext {
         throw new PacketdrillUnsupportedError(line, `syscall ${c.name}()`);
     }
   }
+  /** `write`/`send`/`sendmsg` of `n` zero bytes; a blocking call returns only when all were taken. */
+  private sendBytes(c: SyscallSpec, fd: number, n: number, flags: number, flagText: string, line: number): CallResult {
+    if ((flags & ~(MSG_FLAGS.MSG_MORE! | MSG_FLAGS.MSG_DONTWAIT! | MSG_FLAGS.MSG_NOSIGNAL!)) !== 0) {
+      throw new PacketdrillUnsupportedError(line, `send flags ${flagText}`, 'the socket API has MSG_MORE only');
+    }
+    const api = this.api;
+    const more = (flags & MSG_FLAGS.MSG_MORE!) !== 0;
+    if (this.nonblock.has(fd) || (flags & MSG_FLAGS.MSG_DONTWAIT!) !== 0) return { ret: api.send(fd, new Uint8Array(n), { more }), errno: undefined };
+    // a blocking write returns only when everything was taken (tcp_sendmsg waits for memory)
+    let done = this.written.get(c) ?? 0;
+    try {
+      while (done < n) {
+        const k = api.send(fd, new Uint8Array(n - done), { more });
+        if (k === 0) break;
+        done += k;
+      }
+    } catch (e) {
+      if (!(e instanceof TcpError && e.code === 'EAGAIN') || done === 0) throw e;
+    }
+    if (done < n) {
+      this.written.set(c, done);
+      return 'block';
+    }
+    this.written.delete(c);
+    return { ret: n, errno: undefined };
+  }
+
+  /** `poll([{fd, events[, revents]}…], n, timeout)`: revents checked when given; waits up to `timeout` ms. */
+  private poll(c: SyscallSpec, line: number): CallResult {
+    const list = c.args[0];
+    if (list?.kind !== 'array') throw new PacketdrillUnsupportedError(line, `poll argument ${exprText(list)}`);
+    const timeout = intArg(c.args[2], line);
+    let ready = 0;
+    const got: number[] = [];
+    for (const item of list.items) {
+      if (item.kind !== 'struct') throw new PacketdrillUnsupportedError(line, `pollfd ${exprText(item)}`);
+      const field = (n: string): Expr | undefined => item.fields.find((f) => f.name === n)?.value;
+      const fd = this.live(field('fd'), line);
+      const events = orArg(field('events'), line, POLL_BITS);
+      const ev = this.api.poll(fd) & (events | POLL_BITS.POLLERR! | POLL_BITS.POLLHUP!);
+      got.push(ev);
+      if (ev !== 0) ready++;
+    }
+    if (ready === 0 && timeout !== 0) {
+      let start = this.pollStart.get(c);
+      if (start === undefined) {
+        start = this.nowUs();
+        this.pollStart.set(c, start);
+        if (timeout > 0) this.wakeAt(start + timeout * 1000);
+      }
+      if (timeout < 0 || this.nowUs() < start + timeout * 1000) return 'block';
+    }
+    this.pollStart.delete(c);
+    list.items.forEach((item, i) => {
+      if (item.kind !== 'struct') return;
+      const want = item.fields.find((f) => f.name === 'revents')?.value;
+      if (want !== undefined && orArg(want, line, POLL_BITS) !== got[i]) {
+        throw new PacketdrillCheckError(line, `poll: revents ${got[i]} for ${exprText(item)}, expected ${orArg(want, line, POLL_BITS)}`);
+      }
+    });
+    return { ret: ready, errno: undefined };
+  }
+}
+
+/** Linux poll bits. */
+const POLL_BITS: Record<string, number> = { POLLIN: 1, POLLPRI: 2, POLLOUT: 4, POLLERR: 8, POLLHUP: 0x10, POLLNVAL: 0x20, POLLRDNORM: 0x40, POLLWRNORM: 0x100 };
+
+/** Total iov length and msg_flags of a `msghdr` struct (no control messages). */
+function msghdr(e: Expr | undefined, line: number): { len: number; flags: number } {
+  if (e?.kind !== 'struct') throw new PacketdrillUnsupportedError(line, `msghdr ${exprText(e)}`);
+  let len = 0;
+  let flags = 0;
+  for (const f of e.fields) {
+    if (f.name === 'msg_iov') {
+      if (f.value.kind !== 'array') throw new PacketdrillUnsupportedError(line, `msg_iov ${exprText(f.value)}`);
+      for (const iov of f.value.items) {
+        if (iov.kind !== 'struct') throw new PacketdrillUnsupportedError(line, `iovec ${exprText(iov)}`);
+        const lenField = iov.fields.find((x) => x.name === 'iov_len') ?? iov.fields[1];
+        len += intArg(lenField?.value, line);
+      }
+    } else if (f.name === 'msg_flags') flags = f.value.kind === 'int' ? f.value.value : orArg(f.value, line, MSG_FLAGS);
+    else if (f.name === 'msg_control') throw new PacketdrillUnsupportedError(line, 'msg_control (cmsg)');
+  }
+  return { len, flags };
 }
 
 function errnoNumber(name: string): number {

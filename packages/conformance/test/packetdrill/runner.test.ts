@@ -75,6 +75,20 @@ describe('packetdrill runner', () => {
     expect(bad.reason).toBe('line 10: python assertion failed: tcpi_state == TCP_CLOSE (tcpi_state=1)');
   });
 
+  it('runs poll (ready, blocking until data, timing out) and sendmsg/recvmsg msghdr forms', () => {
+    const r = runScriptText(`${ESTABLISHED}+0 poll([{fd=4, events=POLLOUT, revents=POLLOUT}], 1, 0) = 1
++0...0.1 poll([{fd=4, events=POLLIN, revents=POLLIN}], 1, 1000) = 1
++.1 < P. 1:11(10) ack 1 win 257
++0 recvmsg(4, {msg_name(...)=..., msg_iov(1)=[{..., 100}], msg_flags=0}, 0) = 10
++0...0.05 poll([{fd=4, events=POLLIN}], 1, 50) = 0
++0 sendmsg(4, {msg_name(...)=..., msg_iov(2)=[{..., 10}, {..., 20}], msg_flags=0}, 0) = 30
+`, 'poll.pkt');
+    expect(r.reason).toBe('');
+    expect(r.status).toBe('PASS');
+    const bad = runScriptText(`${ESTABLISHED}+0 poll([{fd=4, events=POLLIN|POLLOUT, revents=POLLIN}], 1, 0) = 1\n`, 'poll-bad.pkt');
+    expect(bad.reason).toBe('line 10: poll: revents 4 for {fd=4, events=POLLIN|POLLOUT, revents=POLLIN}, expected 1');
+  });
+
   it.each([
     ['tcp_info fields we do not keep', `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 %{ assert tcpi_sacked == 0 }%\n`, /^line 2: unsupported tcp_info field tcpi_sacked/],
     ['python beyond assertions', `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 %{\nimport os\n}%\n`, /^line 3: unsupported python statement \('import os'\)/],
