@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Scaffolds packages/<name> with the monorepo's conventions:
 //   node scripts/new-package.mjs <name> "<description>" [dep ...] [--private]
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const args = process.argv.slice(2);
@@ -20,7 +20,6 @@ for (const d of ['src/testing', 'bench']) mkdirSync(join(dir, d), { recursive: t
 
 const entry = (sub) => ({
   '@netlayers/source': `./src/${sub}.ts`,
-  types: `./dist/${sub}.d.ts`,
   import: { types: `./dist/${sub}.d.ts`, default: `./dist/${sub}.js` },
   require: { types: `./dist/${sub}.d.cts`, default: `./dist/${sub}.cjs` },
 });
@@ -29,30 +28,41 @@ const pkg = {
   version: '0.1.0',
   description,
   license: 'MIT',
+  author: 'netlayers contributors',
+  homepage: `https://github.com/netlayers/netlayers/tree/main/packages/${name}#readme`,
+  repository: { type: 'git', url: 'git+https://github.com/netlayers/netlayers.git', directory: `packages/${name}` },
+  bugs: { url: 'https://github.com/netlayers/netlayers/issues' },
+  keywords: ['netlayers', 'networking', 'linux'],
   ...(isPrivate ? { private: true } : {}),
   type: 'module',
   sideEffects: false,
-  engines: { node: '>=20' },
+  engines: { node: '>=20.19' },
   main: './dist/index.cjs',
   module: './dist/index.js',
-  types: './dist/index.d.ts',
+  types: './dist/index.d.cts',
+  typesVersions: { '*': { testing: ['./dist/testing/index.d.cts'] } },
   exports: {
     '.': entry('index'),
     './testing': entry('testing/index'),
     './package.json': './package.json',
   },
-  files: ['dist'],
+  files: ['dist', 'CHANGELOG.md'],
   scripts: {
     build: 'tsup',
     typecheck: 'tsc --noEmit -p tsconfig.json',
     test: 'vitest run',
     bench: 'tsx bench/index.ts',
+    prepack: 'node ../../scripts/release/publish-manifest.mjs strip',
+    postpack: 'node ../../scripts/release/publish-manifest.mjs restore',
   },
   dependencies: Object.fromEntries(deps.map((d) => [`@netlayers/${d}`, '^0.1.0'])),
   peerDependencies: { 'fast-check': '^4.0.0' },
   peerDependenciesMeta: { 'fast-check': { optional: true } },
+  publishConfig: { access: 'public' },
 };
 writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
+copyFileSync('LICENSE', join(dir, 'LICENSE'));
+writeFileSync(join(dir, 'CHANGELOG.md'), `# @netlayers/${name}\n`);
 writeFileSync(
   join(dir, 'tsconfig.json'),
   JSON.stringify(
