@@ -7,14 +7,12 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '@netlayers/clock';
 import { allocSkb, csumFold16, csumPartial, csumTcpUdpNofold, IpSummed, skbChecksumHelp, skbStats, type SkBuff } from '@netlayers/skbuff';
-import { DirectLink } from '../src/link.js';
 import { TcpStack, type TcpConfig } from '../src/stack.js';
 import type { TcpSock } from '../src/sock.js';
 import {
   inetAccept,
   inetBind,
   inetConnect,
-  inetListen,
   tcpClose,
   tcpRecvmsg,
   tcpSendmsg,
@@ -23,47 +21,14 @@ import {
 import { TcpState } from '../src/state.js';
 import { TcpError } from '../src/errors.js';
 import { TcpFlags, TcpPacket, TcpRepr } from '../src/wire/tcp.js';
+import { directEnv } from './helpers/direct-env.js';
 
 const A = 0x0a000001;
 const B = 0x0a000002;
 
 function setup(cfg: Partial<TcpConfig> = {}, delayMs = 5) {
-  const clock = new VirtualClock(0);
-  const link = new DirectLink({ clock, impairment: { delayMs } });
   const trace: string[] = [];
-  let a!: TcpStack;
-  let b!: TcpStack;
-  a = new TcpStack({ clock, net: link.attach(A, (s, sa, da) => a.tcpV4Rcv(s, sa, da)), seed: 11, config: cfg, trace: (l) => trace.push(`A ${l}`) });
-  b = new TcpStack({ clock, net: link.attach(B, (s, sa, da) => b.tcpV4Rcv(s, sa, da)), seed: 22, config: cfg, trace: (l) => trace.push(`B ${l}`) });
-  const segs: { dir: string; flags: number; seq: number; ack: number; len: number; win: number; t: number }[] = [];
-  link.filter = (skb, sa) => {
-    const p = TcpPacket.unchecked(skb.buf, skb.data, skb.headlen);
-    segs.push({ dir: sa === A ? 'A>B' : 'B>A', flags: p.flags, seq: p.seq, ack: p.ack, len: skb.len - p.headerLen, win: p.window, t: clock.now() });
-    return drop === undefined || !drop(p, sa);
-  };
-  let drop: ((p: TcpPacket, sa: number) => boolean) | undefined;
-  return {
-    clock,
-    link,
-    a,
-    b,
-    trace,
-    segs,
-    setDrop(f: ((p: TcpPacket, sa: number) => boolean) | undefined) {
-      drop = f;
-    },
-    listen(port = 80, backlog = 16): TcpSock {
-      const l = b.newSock();
-      inetBind(l, 0, port);
-      inetListen(l, backlog);
-      return l;
-    },
-    connect(port = 80): TcpSock {
-      const c = a.newSock();
-      inetConnect(c, B, port);
-      return c;
-    },
-  };
+  return { ...directEnv(cfg, delayMs, (l) => trace.push(l)), trace };
 }
 
 function established(env: ReturnType<typeof setup>) {

@@ -26,13 +26,15 @@ export interface Seg {
 
 export type DropHook = (p: TcpPacket, saddr: number, len: number) => boolean;
 
-export function directEnv(cfg: Partial<TcpConfig> = {}, delayMs = 5) {
+/** `trace` receives each stack's state-transition lines, prefixed `A ` / `B `. */
+export function directEnv(cfg: Partial<TcpConfig> = {}, delayMs = 5, trace?: (line: string) => void) {
   const clock = new VirtualClock(0);
   const link = new DirectLink({ clock, impairment: { delayMs } });
   let drop: DropHook | undefined;
   const segs: Seg[] = [];
-  const a: TcpStack = new TcpStack({ clock, net: link.attach(A, (s, sa, da) => a.tcpV4Rcv(s, sa, da)), seed: 11, config: cfg });
-  const b: TcpStack = new TcpStack({ clock, net: link.attach(B, (s, sa, da) => b.tcpV4Rcv(s, sa, da)), seed: 22, config: cfg });
+  const tr = (who: string) => (trace === undefined ? {} : { trace: (l: string) => trace(`${who} ${l}`) });
+  const a: TcpStack = new TcpStack({ clock, net: link.attach(A, (s, sa, da) => a.tcpV4Rcv(s, sa, da)), seed: 11, config: cfg, ...tr('A') });
+  const b: TcpStack = new TcpStack({ clock, net: link.attach(B, (s, sa, da) => b.tcpV4Rcv(s, sa, da)), seed: 22, config: cfg, ...tr('B') });
   link.filter = (skb, sa) => {
     const p = TcpPacket.unchecked(skb.buf, skb.data, skb.headlen);
     const len = skb.len - p.headerLen;
