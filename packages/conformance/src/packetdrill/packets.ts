@@ -61,6 +61,8 @@ export function buildInbound(p: TcpPacketSpec, st: SeqState, line: number): Uint
   }, line);
   const optLen = (opts.length + 3) & ~3;
   const tcpLen = TCP_HEADER_LEN + optLen + p.len;
+  if (optLen > 40) throw new PacketdrillUnsupportedError(line, 'TCP options longer than 40 bytes');
+  if (tcpLen + 20 > 0xffff) throw new PacketdrillUnsupportedError(line, 'inbound packet larger than an IPv4 datagram', `${p.len} payload bytes`);
   const ipr = new Ipv4Repr({ src: st.remoteAddr, dst: st.localAddr, protocol: 6, payloadLen: tcpLen, ttl: p.ip.ttl ?? 64, tos: (p.ip.tos ?? 0) | ecnBits(p.ip.ecn), dontFrag: true });
   const hl = ipr.bufferLen();
   const dg = new Uint8Array(hl + tcpLen);

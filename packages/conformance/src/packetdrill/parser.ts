@@ -40,6 +40,14 @@ const FLAG_CHARS = /[.FSRPEWAU\-0-7]/;
 const ENCAP_WORDS = new Set(['icmp', 'udp', 'ipv4', 'ipv6', 'gre', 'mpls', 'encap', 'psp', 'udplite']);
 const ECN_WORDS = new Set(['ect0', 'ect1', 'ce', 'noecn', 'ect01']);
 
+/** An integer field of a packet that must fit its wire width. */
+function bounded(sc: Scanner, construct: string, max: number): number {
+  const line = sc.line;
+  const v = sc.integer(construct);
+  if (v > max) throw new PacketdrillParseError('INVALID', line, construct, `${construct} value ${v} does not fit (max ${max})`);
+  return v;
+}
+
 function secsToUsecs(v: number): number {
   return Math.round(v * 1_000_000);
 }
@@ -142,9 +150,9 @@ function parseSackBlocks(sc: Scanner): [number, number][] {
   for (;;) {
     sc.skip(false);
     if (!sc.atNumber()) return blocks;
-    const l = sc.integer('sack block');
+    const l = bounded(sc, 'sack block', 0xffffffff);
     sc.expect(':', 'sack block');
-    const r = sc.integer('sack block');
+    const r = bounded(sc, 'sack block', 0xffffffff);
     blocks.push([l, r]);
   }
 }
@@ -180,10 +188,10 @@ export function parseTcpOptions(sc: Scanner): ScriptTcpOption[] | 'any' {
         out.push({ kind: w });
         break;
       case 'mss':
-        out.push({ kind: 'mss', value: sc.integer('mss') });
+        out.push({ kind: 'mss', value: bounded(sc, 'mss', 0xffff) });
         break;
       case 'wscale':
-        out.push({ kind: 'wscale', value: sc.integer('wscale') });
+        out.push({ kind: 'wscale', value: bounded(sc, 'wscale', 0xff) });
         break;
       case 'sackOK':
         out.push({ kind: 'sackOK' });
@@ -194,10 +202,10 @@ export function parseTcpOptions(sc: Scanner): ScriptTcpOption[] | 'any' {
       case 'TS': {
         sc.skip(false);
         if (sc.word() !== 'val') sc.fail('TS option', "expected 'val' after TS");
-        const val = sc.integer('TS val');
+        const val = bounded(sc, 'TS val', 0xffffffff);
         sc.skip(false);
         if (sc.word() !== 'ecr') sc.fail('TS option', "expected 'ecr' after TS val");
-        out.push({ kind: 'TS', val, ecr: sc.integer('TS ecr') });
+        out.push({ kind: 'TS', val, ecr: bounded(sc, 'TS ecr', 0xffffffff) });
         break;
       }
       case 'md5':
@@ -264,11 +272,11 @@ function parsePacketBody(sc: Scanner, direction: 'inbound' | 'outbound'): Packet
   }
   if (flags === '-') flags = '';
   const line = sc.line;
-  const start = sc.integer('sequence range');
+  const start = bounded(sc, 'sequence range', 0xffffffff);
   sc.expect(':', 'sequence range');
-  const end = sc.integer('sequence range');
+  const end = bounded(sc, 'sequence range', 0xffffffff);
   sc.expect('(', 'sequence range');
-  const len = sc.integer('sequence range');
+  const len = bounded(sc, 'sequence range', 0xffff);
   sc.expect(')', 'sequence range');
   if (((end - start) >>> 0) !== len) {
     throw new PacketdrillParseError('INVALID', line, 'sequence range', `inconsistent segment: ${start}:${end}(${len}) — end must be start + len`);
@@ -282,9 +290,9 @@ function parsePacketBody(sc: Scanner, direction: 'inbound' | 'outbound'): Packet
       continue;
     }
     const w = sc.word();
-    if (w === 'ack') pkt.ack = sc.integer('ack');
-    else if (w === 'win') pkt.win = sc.integer('win');
-    else if (w === 'urg') pkt.urg = sc.integer('urg');
+    if (w === 'ack') pkt.ack = bounded(sc, 'ack', 0xffffffff);
+    else if (w === 'win') pkt.win = bounded(sc, 'win', 0xffff);
+    else if (w === 'urg') pkt.urg = bounded(sc, 'urg', 0xffff);
     else if (w === '') sc.fail('packet', `unexpected ${sc.describe()} in packet`);
     else throw new PacketdrillParseError('UNSUPPORTED', sc.line, `packet attribute '${w}'`, `packet attribute '${w}' is not supported`);
   }

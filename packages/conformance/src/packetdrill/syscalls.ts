@@ -135,7 +135,7 @@ export class SyscallContext {
       case 'write':
       case 'send': {
         const flags = c.name === 'send' ? msgFlags(a[3], line) : 0;
-        return this.sendBytes(c, this.live(a[0], line), intArg(a[2], line), flags, exprText(a[3]), line);
+        return this.sendBytes(c, this.live(a[0], line), lenArg(a[2], line), flags, exprText(a[3]), line);
       }
       case 'sendmsg': {
         const m = msghdr(a[1], line);
@@ -155,7 +155,7 @@ export class SyscallContext {
         const fd = this.live(a[0], line);
         const flags = c.name === 'recv' ? msgFlags(a[3], line) : 0;
         if ((flags & ~MSG_FLAGS.MSG_DONTWAIT!) !== 0) throw new PacketdrillUnsupportedError(line, `recv flags ${exprText(a[3])}`);
-        return ok(api.recv(fd, new Uint8Array(intArg(a[2], line))));
+        return ok(api.recv(fd, new Uint8Array(lenArg(a[2], line))));
       }
       case 'close': {
         const fd = this.live(a[0], line);
@@ -282,7 +282,7 @@ function msghdr(e: Expr | undefined, line: number): { len: number; flags: number
       for (const iov of f.value.items) {
         if (iov.kind !== 'struct') throw new PacketdrillUnsupportedError(line, `iovec ${exprText(iov)}`);
         const lenField = iov.fields.find((x) => x.name === 'iov_len') ?? iov.fields[1];
-        len += intArg(lenField?.value, line);
+        len += lenArg(lenField?.value, line);
       }
     } else if (f.name === 'msg_flags') flags = f.value.kind === 'int' ? f.value.value : orArg(f.value, line, MSG_FLAGS);
     else if (f.name === 'msg_control') throw new PacketdrillUnsupportedError(line, 'msg_control (cmsg)');
@@ -322,6 +322,15 @@ export function exprText(e: Expr | undefined): string {
 function intArg(e: Expr | undefined, line: number): number {
   if (e?.kind === 'int') return e.value;
   throw new PacketdrillUnsupportedError(line, `argument ${exprText(e)}`, 'an integer was expected');
+}
+
+/** Largest buffer a read/write may name (1 GiB). */
+const MAX_IO_LEN = 1 << 30;
+
+function lenArg(e: Expr | undefined, line: number): number {
+  const n = intArg(e, line);
+  if (n < 0 || n > MAX_IO_LEN) throw new PacketdrillUnsupportedError(line, `buffer length ${n}`, `0..${MAX_IO_LEN}`);
+  return n;
 }
 
 function symArg(e: Expr | undefined, line: number): string {
