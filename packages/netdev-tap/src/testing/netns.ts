@@ -98,6 +98,12 @@ export interface TapNetnsOptions extends Partial<Omit<TapHostOptions, 'ifname' |
   pcap?: string;
   /** Bytes kept per captured frame (default 262144: whole frames). */
   pcapSnaplen?: number;
+  /**
+   * Kernel-side `txqueuelen` of the TAP: the ring of frames the kernel queues
+   * for us to read (default 10000; Linux's default 1000 overflows when 50
+   * connections' ACKs arrive while our event loop is busy transmitting).
+   */
+  txQueueLenKernel?: number;
   /** Kernel-side MTU (default 1500). */
   mtu?: number;
 }
@@ -150,7 +156,7 @@ export function createTapNetns(opts: TapNetnsOptions = {}): TapNetns {
     }
   };
   try {
-    const { pcap: pcapFile, pcapSnaplen, mtu, ...hostOpts } = opts;
+    const { pcap: pcapFile, pcapSnaplen, mtu, txQueueLenKernel, ...hostOpts } = opts;
     host = createTapHost({ ...hostOpts, ifname, addr: `${OUR_ADDR}/24` });
     if (pcapFile !== undefined) {
       pcap = new PcapWriter(pcapFile, { linkType: 'ethernet', snaplen: pcapSnaplen ?? 262144, clock: host.clock });
@@ -161,6 +167,7 @@ export function createTapNetns(opts: TapNetnsOptions = {}): TapNetns {
     nsx('link', 'set', 'lo', 'up');
     nsx('link', 'set', ifname, 'name', 'tap0');
     if (mtu !== undefined) nsx('link', 'set', 'tap0', 'mtu', String(mtu));
+    nsx('link', 'set', 'tap0', 'txqueuelen', String(txQueueLenKernel ?? 10000));
     execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1'], { stdio: 'ignore' });
     nsx('addr', 'add', `${KERNEL_ADDR}/24`, 'dev', 'tap0');
     nsx('link', 'set', 'tap0', 'up');
@@ -201,13 +208,18 @@ export function createTapNetns(opts: TapNetnsOptions = {}): TapNetns {
 
 /**
  * Reads a capture back with tshark (or tcpdump) and returns the decoded
- * packet summary lines. @throws if neither tool can parse the file
+ * packet summary lines matching `filter` (a tshark display filter, or a
+ * tcpdump expression when only tcpdump exists). With `verifyChecksums`
+ * tshark validates IPv4/TCP/UDP checksums, so `tcp.checksum.status == 0`
+ * (bad) / `== 1` (good) filters work. @throws if neither tool can parse the file
  */
-export function readPcapWithTool(file: string, filter?: string): string[] {
+export function readPcapWithTool(file: string, filter?: string, opts: { verifyChecksums?: boolean } = {}): string[] {
   const tshark = findTool('tshark');
+  const verify = opts.verifyChecksums === true ? ['-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE'] : [];
+  if (verify.length > 0 && tshark === undefined) throw new Error('checksum verification needs tshark');
   const out =
     tshark !== undefined
-      ? execFileSync(tshark, ['-r', file, '-n', ...(filter !== undefined ? ['-Y', filter] : [])], {
+      ? execFileSync(tshark, ['-r', file, '-n', ...verify, ...(filter !== undefined ? ['-Y', filter] : [])], {
           encoding: 'utf8',
           maxBuffer: 256 << 20,
           timeout: 60_000,
