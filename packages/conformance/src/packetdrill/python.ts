@@ -29,7 +29,7 @@ type Node =
 /** One statement of a block. */
 export type PyStmt = { kind: 'assert'; expr: Node; text: string; line: number } | { kind: 'assign'; name: string; expr: Node; line: number };
 
-const TOKEN = /\s*(?:(0[xX][0-9a-fA-F]+|\d+\.\d*|\.\d+|\d+)|([A-Za-z_][A-Za-z0-9_]*)|(\/\/|==|!=|<=|>=|[-+*/%<>()]))/y;
+const TOKEN = /\s*(?:(0[xX][0-9a-fA-F]+|\d+\.\d*|\.\d+|\d+)|([A-Za-z_][A-Za-z0-9_]*)|(\/\/|==|!=|<=|>=|<<|>>|[-+*/%<>()&|^]))/y;
 
 function tokenize(src: string, line: number): string[] {
   const out: string[] = [];
@@ -78,13 +78,21 @@ class ExprParser {
     return this.cmp();
   }
   private cmp(): Node {
-    const items = [this.sum()];
+    const items = [this.bits(0)];
     const ops: string[] = [];
     while (['==', '!=', '<', '<=', '>', '>='].includes(this.peek() ?? '')) {
       ops.push(this.next());
-      items.push(this.sum());
+      items.push(this.bits(0));
     }
     return ops.length === 0 ? items[0]! : { k: 'cmp', ops, items };
+  }
+  /** Python's bitwise levels, loosest first: `|`, `^`, `&`, shifts. */
+  private bits(level: number): Node {
+    const LEVELS = [['|'], ['^'], ['&'], ['<<', '>>']];
+    if (level === LEVELS.length) return this.sum();
+    let a = this.bits(level + 1);
+    while (LEVELS[level]!.includes(this.peek() ?? '')) { const op = this.next(); a = { k: 'bin', op, a, b: this.bits(level + 1) }; }
+    return a;
   }
   private sum(): Node {
     let a = this.prod();
@@ -184,12 +192,20 @@ function evalNode(n: Node, env: ReadonlyMap<string, number>, line: number): numb
       if (n.op === 'and') return a === 0 ? a : evalNode(n.b, env, line);
       if (n.op === 'or') return a !== 0 ? a : evalNode(n.b, env, line);
       const b = evalNode(n.b, env, line);
+      if (['|', '^', '&', '<<', '>>'].includes(n.op) && !(Number.isSafeInteger(a) && Number.isSafeInteger(b) && b >= 0)) {
+        throw new PacketdrillUnsupportedError(line, `python ${n.op} on ${a} and ${b}`, 'integers only');
+      }
       switch (n.op) {
         case '+': return a + b;
         case '-': return a - b;
         case '*': return a * b;
         case '/': return a / b;
         case '//': return Math.floor(a / b);
+        case '|': return Number(BigInt(a) | BigInt(b));
+        case '^': return Number(BigInt(a) ^ BigInt(b));
+        case '&': return Number(BigInt(a) & BigInt(b));
+        case '<<': return Number(BigInt(a) << BigInt(b));
+        case '>>': return Number(BigInt(a) >> BigInt(b));
         default: return a - b * Math.floor(a / b);
       }
     }

@@ -80,7 +80,7 @@ export class SyscallContext {
     if (a === undefined || a.kind !== 'int') return false;
     const fd = this.fds.get(a.value);
     if (fd !== undefined && this.nonblock.has(fd)) return true;
-    const flagsArg = c.name === 'send' || c.name === 'recv' ? c.args[3] : undefined;
+    const flagsArg = ['send', 'recv', 'sendto', 'recvfrom'].includes(c.name) ? c.args[3] : c.name === 'sendmsg' || c.name === 'recvmsg' ? c.args[2] : undefined;
     return flagsArg !== undefined && (msgFlags(flagsArg, line) & MSG_FLAGS.MSG_DONTWAIT!) !== 0;
   }
 
@@ -136,6 +136,15 @@ export class SyscallContext {
       case 'send': {
         const flags = c.name === 'send' ? msgFlags(a[3], line) : 0;
         return this.sendBytes(c, this.live(a[0], line), lenArg(a[2], line), flags, exprText(a[3]), line);
+      }
+      case 'sendto': {
+        // sendto(fd, ..., N, flags, addr, addrlen): the address is the connected peer's
+        return this.sendBytes(c, this.live(a[0], line), lenArg(a[2], line), msgFlags(a[3], line), exprText(a[3]), line);
+      }
+      case 'recvfrom': {
+        const flags = msgFlags(a[3], line);
+        if ((flags & ~MSG_FLAGS.MSG_DONTWAIT!) !== 0) throw new PacketdrillUnsupportedError(line, `recvfrom flags ${exprText(a[3])}`);
+        return ok(api.recv(this.live(a[0], line), new Uint8Array(lenArg(a[2], line))));
       }
       case 'sendmsg': {
         const m = msghdr(a[1], line);

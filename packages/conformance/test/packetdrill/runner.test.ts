@@ -70,6 +70,8 @@ describe('packetdrill runner', () => {
     const ok = runScriptText(`${ESTABLISHED}+0 %{\n# snapshot of fd 4\nmss = tcpi_snd_mss\nassert tcpi_state == TCP_ESTABLISHED and tcpi_ca_state == TCP_CA_Open, tcpi_state\nassert mss == 1000 and tcpi_rto >= 200 * 1000\n}%\n`, 'py.pkt');
     expect(ok.reason).toBe('');
     expect(ok.status).toBe('PASS');
+    const bits = runScriptText(`${ESTABLISHED}+0 %{ assert tcpi_options & 4 == 4 or tcpi_options & 4 == 0 and (1 << 3 | 1) == 9 and 6 ^ 3 == 5 }%\n`, 'py-bits.pkt');
+    expect(bits.reason).toBe('');
     const bad = runScriptText(`${ESTABLISHED}+0 %{ assert tcpi_state == TCP_CLOSE, tcpi_state }%\n+0 close(4) = 0\n`, 'py-bad.pkt');
     expect(bad.status).toBe('FAIL');
     expect(bad.reason).toBe('line 10: python assertion failed: tcpi_state == TCP_CLOSE (tcpi_state=1)');
@@ -82,6 +84,8 @@ describe('packetdrill runner', () => {
 +0 recvmsg(4, {msg_name(...)=..., msg_iov(1)=[{..., 100}], msg_flags=0}, 0) = 10
 +0...0.05 poll([{fd=4, events=POLLIN}], 1, 50) = 0
 +0 sendmsg(4, {msg_name(...)=..., msg_iov(2)=[{..., 10}, {..., 20}], msg_flags=0}, 0) = 30
++0 sendto(4, ..., 5, 0, ..., ...) = 5
++0 recvfrom(4, ..., 10, MSG_DONTWAIT, ..., ...) = -1 EAGAIN (Resource temporarily unavailable)
 `, 'poll.pkt');
     expect(r.reason).toBe('');
     expect(r.status).toBe('PASS');
