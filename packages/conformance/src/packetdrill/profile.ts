@@ -34,7 +34,7 @@ export const DEFAULT_PROFILE: readonly ProfileEntry[] = [
   { sysctl: 'net.ipv4.tcp_early_retrans', value: '4', key: 'earlyRetrans', apply: 4 },
   { sysctl: 'net.ipv4.tcp_recovery', value: '1', key: 'recovery', apply: 1 },
   { sysctl: 'net.ipv4.tcp_ecn', value: '0', key: 'ecn', apply: 0 },
-  { sysctl: 'net.ipv4.tcp_syncookies', value: '1', key: 'syncookies', apply: 1 },
+  { sysctl: 'net.ipv4.tcp_syncookies', value: '1', key: 'syncookies', apply: true },
 ];
 
 /** The TcpConfig of the default profile and the sysctls our TCP has no knob for. */
@@ -42,7 +42,9 @@ export function defaultProfileConfig(): { config: Partial<TcpConfig>; notApplied
   const config: Record<string, unknown> = {};
   const notApplied: string[] = [];
   for (const e of DEFAULT_PROFILE) {
-    if (e.key !== undefined && e.key in defaultTcpConfig) config[e.key] = e.apply;
+    // applied only where our TcpConfig has the knob with the same value type
+    const current = e.key === undefined ? undefined : (defaultTcpConfig as unknown as Record<string, unknown>)[e.key];
+    if (e.key !== undefined && current !== undefined && typeof current === typeof e.apply) config[e.key] = e.apply;
     else notApplied.push(`${e.sysctl}=${e.value}`);
   }
   return { config: config as Partial<TcpConfig>, notApplied };

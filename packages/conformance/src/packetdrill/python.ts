@@ -3,7 +3,7 @@
  * script, with the `tcpi_*` fields of a TCP_INFO snapshot taken when the block
  * was reached. This evaluates the subset such blocks use for assertions —
  * `assert expr[, message]`, `name = expr`, comments, `print(…)` (ignored) —
- * over integers with `+ - * / // %`, comparisons (chained), `and`/`or`/`not`,
+ * over integers with `+ - * / // %`, `| ^ & << >>`, comparisons (chained), `and`/`or`/`not`,
  * parentheses, the snapshot fields, `TCP_CA_*` and `TCP_*` state constants.
  * Anything else (imports, calls, other fields) raises
  * {@link PacketdrillUnsupportedError}: the script SKIPs rather than PASS unchecked.
