@@ -117,3 +117,25 @@ describe('a fresh consumer project', () => {
     expect(r.code, r.out).toBe(0);
   });
 });
+
+describe('a consumer project without fast-check (the optional peer of ./testing)', () => {
+  const bare = join(work, 'bare');
+  beforeAll(() => installProject(bare, packed.map((p) => p.tarball), false), 240_000);
+
+  it('loads every root entry with import and require; ./testing needs only fast-check', () => {
+    expect(existsSync(join(bare, 'node_modules', 'fast-check'))).toBe(false);
+    const script = `
+for (const e of ${JSON.stringify(entries)}) {
+  try { require(e); } catch (err) {
+    if (!e.endsWith('/testing')) throw err;
+    if (!/fast-check/.test(String(err && err.message))) throw new Error(e + ': ' + err.message);
+  }
+}
+import('${packed[0]!.name}').then(() => console.log('bare ok'));
+`;
+    const r = run(bare, process.execPath, ['-e', script]);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain('bare ok');
+  });
+});
+
