@@ -210,11 +210,16 @@ function tcpDataQueue(sk: TcpSock, skb: SkBuff): boolean {
     if (len > 0) sk.onDataReady?.(sk);
     return queued;
   }
-  // out of order
+  // out of order: one duplicate ACK per segment received (RFC 5681 §4.2) — a GRO'd
+  // skb stands for several, and a sender without SACK counts them
+  const segs = Math.min(Math.max(skb.gsoSegs, 1), MAX_DUPACKS_PER_SKB);
   const queued = skb.len > 0 || fin ? tcpDataQueueOfo(sk, skb) : false;
-  tcpSendAck(sk);
+  for (let i = 0; i < segs; i++) tcpSendAck(sk);
   return queued;
 }
+
+/** Bound on the duplicate ACKs one out-of-order (GRO) skb elicits (a 64 KiB skb of 1 KiB segments). */
+const MAX_DUPACKS_PER_SKB = 64;
 
 /**
  * ESTABLISHED input (`tcp_rcv_established`): header prediction. A segment with only

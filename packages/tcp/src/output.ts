@@ -18,6 +18,7 @@ import {
   csumPartial,
   csumTcpUdpNofold,
   IpSummed,
+  Page,
   skbChecksum,
   type SkBuff,
 } from '@netlayers/skbuff';
@@ -127,6 +128,9 @@ export function tcpReceiveWindow(sk: TcpSock): number {
 export function tcpSelectWindow(sk: TcpSock): number {
   const cur = tcpReceiveWindow(sk);
   let win = tcpNewWindow(sk);
+  // While a hole is open, hold the right edge: our duplicate ACKs then carry an
+  // unchanged window, which a sender needs to count them (RFC 5681 §2 (e)).
+  if (win > cur && sk.ofoQueue.length > 0) win = cur;
   if (sk.rcvWscale > 0) win = (win >>> sk.rcvWscale) << sk.rcvWscale;
   if (win < cur) win = ((cur + (1 << sk.rcvWscale) - 1) >>> sk.rcvWscale) << sk.rcvWscale; // never shrink
   const maxWin = 65535 * 2 ** sk.rcvWscale;
@@ -215,7 +219,9 @@ function onAckSent(sk: TcpSock): void {
 /**
  * Splits `skb` (on a write or retransmit queue) after `len` payload bytes
  * (`tcp_fragment` / `skb_split`), without copying payload: a split inside the
- * linear part makes the tail a clone pulled by `len`; a split inside the paged
+ * linear part makes the tail a fresh head whose one frag is a borrowed page over
+ * `skb`'s linear bytes past `len` (so its headers go into private headroom, as
+ * Linux's `head_frag` heads allow); a split inside the paged
  * part moves the frags past `len` to a fresh head (one frag cut in two shares its
  * page, with adjusted offset and size) and trims `skb`. A paged skb split inside its
  * linear part is first split at `headlen`. FIN/PSH move to the tail. Never pulls
@@ -230,8 +236,30 @@ export function tcpFragment(sk: TcpSock, skb: SkBuff, len: number): void {
   const q = skb.list!;
   let tail: SkBuff;
   if (skb.dataLen === 0) {
-    tail = skb.clone();
-    tail.pull(len);
+    // The tail's bytes become one frag over a borrowed page of skb's linear buffer, in
+    // a fresh head with private headroom: a clone pulled by `len` would have skb's
+    // payload as its headroom, so pushing its headers would copy it (expandHead).
+    tail = allocSkb(sk.stack.maxTcpHeader, { pool: sk.stack.pool });
+    tail.reserve(sk.stack.maxTcpHeader);
+    const keep = skb.clone();
+    let page: Page;
+    try {
+      keep.pull(len);
+      keep.headerRelease();
+      page = Page.borrow(keep.buf, () => keep.free());
+    } catch (e) {
+      keep.free();
+      tail.free();
+      throw e;
+    }
+    try {
+      tail.addFrag(page, keep.data, keep.len, 0);
+    } catch (e) {
+      page.put(); // the last user reference: releases `keep`
+      tail.free();
+      throw e;
+    }
+    tail.headerRelease();
   } else {
     tail = allocSkb(sk.stack.maxTcpHeader, { pool: sk.stack.pool });
     tail.reserve(sk.stack.maxTcpHeader);
