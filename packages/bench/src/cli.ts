@@ -17,8 +17,10 @@ import { resolveSettings, type CliOptions } from './settings.js';
 import { runSweep } from './sweep.js';
 import { cells, ratios } from './report/aggregate.js';
 import { renderSvg } from './report/plot.js';
+import { renderPng } from './report/png.js';
 import { bars, costTable, latencyTable, ratioTable, table, throughputTable } from './report/text.js';
 import { SIZES } from './report/thesis.js';
+import { markdownReport } from './report/markdown.js';
 import { summarize, formatSummary } from './stats.js';
 
 const program = new Command()
@@ -33,12 +35,13 @@ const program = new Command()
   .option('--no-sweep', 'skip the concurrency sweep')
   .option('--full', "the thesis's settings: 1000 e-mails, its windows, 3 readings")
   .option('--quick', 'a CI smoke run (< 60 s)')
-  .option('--out <dir>', 'results directory', 'bench-results');
+  .option('--out <dir>', 'results directory', 'bench-results')
+  .option('--json <file>', 'also write the JSON results to FILE');
 
 /** main - runs the bench; returns the path of the JSON results. */
 export async function main(argv: string[]): Promise<string> {
   program.parse(argv);
-  const o = program.opts<CliOptions & { out: string }>();
+  const o = program.opts<CliOptions & { out: string; json?: string }>();
   const st = resolveSettings(o);
   const started = new Date();
   const gbs = memcpyGBs();
@@ -114,8 +117,13 @@ export async function main(argv: string[]): Promise<string> {
   const jsonPath = path.join(outDir, `relay-${stamp}.json`);
   const svgPath = path.join(outDir, `relay-${stamp}.svg`);
   try {
-    writeFileSync(svgPath, await renderSvg(cs, readings, sizes.map((s) => s.label)));
-    lines.push(`\nplot: ${svgPath} (SVG; PNG would need node-canvas, a native download)`);
+    const svg = await renderSvg(cs, readings, sizes.map((s) => s.label));
+    writeFileSync(svgPath, svg);
+    const png = await renderPng(svg);
+    if ('png' in png) {
+      writeFileSync(svgPath.replace(/\.svg$/, '.png'), png.png);
+      lines.push(`\nplot: ${svgPath} (and .png)`);
+    } else lines.push(`\nplot: ${svgPath} (no PNG: ${png.error})`);
   } catch (e) {
     lines.push(`\nplot failed: ${(e as Error).message}`);
   }
@@ -134,8 +142,16 @@ export async function main(argv: string[]): Promise<string> {
     readings,
     sweep,
   };
-  writeFileSync(jsonPath, JSON.stringify(result, null, 1));
+  const json = JSON.stringify(result, null, 1);
+  writeFileSync(jsonPath, json);
   lines.push(`results: ${jsonPath}`);
+  if (o.json !== undefined) {
+    writeFileSync(path.resolve(o.json), json);
+    lines.push(`results also in ${path.resolve(o.json)}`);
+  }
+  const mdPath = path.join(outDir, `relay-${stamp}.md`);
+  writeFileSync(mdPath, markdownReport(lines, path.basename(svgPath)));
+  lines.push(`report: ${mdPath}`);
   console.log(lines.join('\n'));
   return jsonPath;
 }

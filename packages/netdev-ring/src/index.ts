@@ -12,6 +12,7 @@ export {
   type SharedRingOptions,
   type SharedRingStats,
   type RingWaitResult,
+  type RingFrame,
 } from './shared-ring.js';
 export { Xoshiro128ss, splitmix32 } from './prng.js';
 export {

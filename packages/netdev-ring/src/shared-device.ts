@@ -29,14 +29,14 @@
  * @module
  */
 import type { TimerService } from '@netlayers/clock';
-import { allocSkb, IpSummed, type SkbPool, type SkBuff } from '@netlayers/skbuff';
+import { allocSkb, csumFold, IpSummed, skbChecksum, type SkbPool, type SkBuff } from '@netlayers/skbuff';
 import { skbChecksumHelp } from './csum-help.js';
 import { NetdevError } from './errors.js';
 import type { ImpairmentProfile, ImpairmentStats } from './impairment.js';
 import { ImpairedLink } from './link.js';
 import { NetdevTx, safeFree } from './netdevice.js';
 import { RingNetDevice, type RingNetDeviceOptions } from './ring-device.js';
-import { SharedRing, type RingWaitResult, type SharedRingOptions, type SharedRingStats } from './shared-ring.js';
+import { SharedRing, type RingFrame, type RingWaitResult, type SharedRingOptions, type SharedRingStats } from './shared-ring.js';
 
 /** The shared memory of a cross-thread link: send it to the other thread with `postMessage`. */
 export interface SharedLinkBuffers {
@@ -83,7 +83,7 @@ export class SharedRingDevice extends RingNetDevice {
   private readonly rxUnnecessary: boolean;
   private readonly link: ImpairedLink | null;
   private readonly pendingSkbs: SkBuff[] = [];
-  private readonly pendingViews: Uint8Array[] = [];
+  private readonly pendingViews: RingFrame[] = [];
   private pendingBytes = 0;
   private readonly deliverView = (view: Uint8Array): void => {
     const skb = allocSkb(this.rxHeadroom + view.length, this.pool ? { pool: this.pool } : undefined);
@@ -123,7 +123,7 @@ export class SharedRingDevice extends RingNetDevice {
   /** Copies one frame's bytes into the TX ring now; a full ring drops it (impaired path). */
   private writeDelivered(skb: SkBuff): void {
     const bytes = frameBytes(skb);
-    if (bytes.length > this.txShared.maxFrame || !this.txShared.produce(bytes)) {
+    if (skb.len > this.txShared.maxFrame || !this.txShared.produce(bytes)) {
       this.stats.txFifoErrors++;
       this._drop(skb, 'RX_RING_FULL', 'tx');
       return;
@@ -136,11 +136,17 @@ export class SharedRingDevice extends RingNetDevice {
       this._drop(skb, 'PKT_TOO_BIG', 'tx');
       return NetdevTx.OK;
     }
+    let frame: RingFrame | undefined;
     if (skb.ipSummed === IpSummed.PARTIAL) {
-      if (skb.isCloned()) skb.unshare();
-      if (!skbChecksumHelp(skb)) {
-        this._drop(skb, 'CSUM_ERROR', 'tx');
-        return NetdevTx.OK;
+      // The "NIC" finishes the checksum as it reads the frame: into the copy it puts on
+      // the ring, never into the skb (which a relayed, cloned skb shares with its reader).
+      frame = this.link === null ? framePartial(skb) : undefined;
+      if (frame === undefined) {
+        if (skb.isCloned()) skb.unshare();
+        if (!skbChecksumHelp(skb)) {
+          this._drop(skb, 'CSUM_ERROR', 'tx');
+          return NetdevTx.OK;
+        }
       }
     }
     if (this.link !== null) {
@@ -171,13 +177,13 @@ export class SharedRingDevice extends RingNetDevice {
       }
       skb.orphan();
       this.pendingSkbs.push(skb);
-      this.pendingViews.push(frameBytes(skb));
+      this.pendingViews.push(frame ?? frameBytes(skb));
       this.pendingBytes += skb.len + 8;
       this.stats.txPackets++;
       this.stats.txBytes += skb.len;
       return NetdevTx.OK;
     }
-    if (!this.txShared.produce(frameBytes(skb))) {
+    if (!this.txShared.produce(frame ?? frameBytes(skb))) {
       this.netifStopQueue();
       return NetdevTx.BUSY;
     }
@@ -255,10 +261,39 @@ export class SharedRingDevice extends RingNetDevice {
   }
 }
 
-/** The frame's bytes as one view (linear skbs: no copy). */
-function frameBytes(skb: SkBuff): Uint8Array {
+/**
+ * The frame's bytes for the ring: one view for a linear skb, else the views of
+ * its linear area, page fragments and frag-list members in order (the ring
+ * gathers them, as a NIC's scatter-gather DMA does: no CPU copy here).
+ */
+function frameBytes(skb: SkBuff): RingFrame {
   if (skb.dataLen === 0) return skb.buf.subarray(skb.data, skb.tail);
-  const out = new Uint8Array(skb.len);
-  skb.copyBits(0, out, skb.len);
-  return out;
+  const parts: Uint8Array[] = [];
+  gather(skb, parts);
+  return parts;
+}
+
+/**
+ * The frame of a CHECKSUM_PARTIAL skb with its checksum finished in the gather list
+ * (the sum over `[csumStart, end)` folded into a 2-byte part replacing the field), or
+ * undefined when the field is not in the linear area or the offsets are out of range.
+ */
+function framePartial(skb: SkBuff): RingFrame | undefined {
+  const start = skb.csumStart - skb.data;
+  const field = start + skb.csumOffset;
+  const head = skb.tail - skb.data;
+  if (start < 0 || field + 2 > head) return undefined;
+  const v = csumFold(skbChecksum(skb, start, skb.len - start, 0)) || 0xffff;
+  const parts: Uint8Array[] = [];
+  gather(skb, parts);
+  const linear = parts[0]!;
+  parts.splice(0, 1, linear.subarray(0, field), new Uint8Array([v >>> 8, v & 0xff]), linear.subarray(field + 2));
+  skb.ipSummed = IpSummed.NONE;
+  return parts;
+}
+
+function gather(skb: SkBuff, parts: Uint8Array[]): void {
+  if (skb.tail > skb.data) parts.push(skb.buf.subarray(skb.data, skb.tail));
+  for (const f of skb.frags) if (f.size > 0) parts.push(f.page.bytes.subarray(f.off, f.off + f.size));
+  for (const m of skb.fragList) gather(m, parts);
 }

@@ -75,6 +75,19 @@ async function settle(w: WaitAsyncResult, timeoutMs: number): Promise<void> {
   }
 }
 
+/**
+ * A frame offered to the ring: one view, or its parts in order (scatter-gather:
+ * an skb's linear area and its page fragments, written back to back into one record).
+ */
+export type RingFrame = Uint8Array | readonly Uint8Array[];
+
+function frameLength(f: RingFrame): number {
+  if (f instanceof Uint8Array) return f.length;
+  let n = 0;
+  for (const p of f) n += p.length;
+  return n;
+}
+
 const MAGIC = 0x4e4c5352; // "NLSR"
 const VERSION = 1;
 const HEADER_BYTES = 512;
@@ -227,8 +240,8 @@ export class SharedRing {
   }
 
   /** Writes one record at localHead (space already checked); advances localHead. */
-  private writeRecord(frame: Uint8Array): void {
-    const len = frame.length;
+  private writeRecord(frame: RingFrame): void {
+    const len = frameLength(frame);
     const rec = 4 + ((len + 3) & ~3);
     let pos = this.localHead & this.mask;
     if (pos + rec > this.byteCapacity) {
@@ -237,15 +250,24 @@ export class SharedRing {
       pos = 0;
     }
     this.words[pos >> 2] = len;
-    this.data.set(frame, pos + 4);
+    if (frame instanceof Uint8Array) this.data.set(frame, pos + 4);
+    else {
+      // scatter-gather: the parts land back to back in the record (like a NIC's SG DMA)
+      let at = pos + 4;
+      for (const part of frame) {
+        this.data.set(part, at);
+        at += part.length;
+      }
+    }
     this.localHead = (this.localHead + rec) | 0;
   }
 
-  private checkFrame(frame: Uint8Array): void {
-    if (frame.length > this.maxFrame) {
+  private checkFrame(frame: RingFrame): void {
+    const len = frameLength(frame);
+    if (len > this.maxFrame) {
       throw new NetdevError(
         'ERR_RING_FRAME_TOO_LARGE',
-        `frame of ${frame.length} bytes exceeds this SharedRing's maxFrame ${this.maxFrame}`,
+        `frame of ${len} bytes exceeds this SharedRing's maxFrame ${this.maxFrame}`,
       );
     }
   }
@@ -255,7 +277,7 @@ export class SharedRing {
    * @returns false (counted in `full`) if there is no room now
    * @throws NetdevError `ERR_RING_FRAME_TOO_LARGE` if the frame can never fit (> {@link maxFrame})
    */
-  produce(frame: Uint8Array): boolean {
+  produce(frame: RingFrame): boolean {
     return this.produceBatch([frame]) === 1;
   }
 
@@ -266,7 +288,7 @@ export class SharedRing {
    * @throws NetdevError `ERR_RING_FRAME_TOO_LARGE` if a frame can never fit (nothing of it is written;
    *   frames before it are published)
    */
-  produceBatch(frames: ArrayLike<Uint8Array>, start = 0, end = frames.length): number {
+  produceBatch(frames: ArrayLike<RingFrame>, start = 0, end = frames.length): number {
     const ctl = this.ctl;
     let tail = Atomics.load(ctl, W_TAIL);
     this.localHead = Atomics.load(ctl, W_HEAD);
@@ -274,9 +296,9 @@ export class SharedRing {
     let threw = true;
     try {
       for (let i = start; i < end; i++) {
-        const f = frames[i] as Uint8Array;
+        const f = frames[i] as RingFrame;
         this.checkFrame(f);
-        const need = this.need(this.localHead, f.length);
+        const need = this.need(this.localHead, frameLength(f));
         if ((((this.localHead - tail) >>> 0) + need) > this.byteCapacity) {
           tail = Atomics.load(ctl, W_TAIL); // refresh once before giving up
           if ((((this.localHead - tail) >>> 0) + need) > this.byteCapacity) break;

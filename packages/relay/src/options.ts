@@ -22,6 +22,7 @@
  */
 import type { TimerService } from '@netlayers/clock';
 import type { TcpStack } from '@netlayers/tcp';
+import type { SkbCopyKinds } from '@netlayers/skbuff';
 
 /** `host:port`, or its parts. */
 export type HostPort = string | { host: string; port: number };
@@ -125,6 +126,8 @@ export interface RelayStats {
   bytesForwarded: number;
   /** Octets copied by skbuff since the relay was created (process-wide `skbStats().bytesCopied` delta). */
   bytesCopied: number;
+  /** The same octets by kind of skbuff operation (`skbStats().copies` delta: linearize, expandHead, copyBits…). */
+  copies: SkbCopyKinds;
   /** Of those, octets of the relay's own `Received:` headers (the one copy zero-copy forwarding makes). */
   headerBytesCopied: number;
   /** Octets the relay copied between its own buffers and socket skbs on our stack (`tcpSendmsg`/`tcpRecvmsg`): commands and replies in zero-copy mode, everything in copy mode. */

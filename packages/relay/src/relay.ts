@@ -15,8 +15,8 @@
  *
  * @module
  */
-import type { SkbStats } from '@netlayers/skbuff';
-import { skbStats } from '@netlayers/skbuff';
+import type { SkbCopyStats, SkbStats } from '@netlayers/skbuff';
+import { copyStatsDelta, skbStats } from '@netlayers/skbuff';
 import type { Endpoint } from './addr.js';
 import { createContext, resolveOptions, type RelayContext } from './context.js';
 import { RelayError } from './errors.js';
@@ -79,6 +79,7 @@ class RelayImpl implements Relay {
   private listener: InboundListener | undefined;
   private readonly pool: ConnectionPool;
   private readonly copyBase: number;
+  private readonly copyKindsBase: SkbCopyStats;
   private state: 'new' | 'listening' | 'closed' = 'new';
 
   constructor(options: RelayOptions) {
@@ -94,6 +95,7 @@ class RelayImpl implements Relay {
       meter: this.ctx.counters,
     });
     this.copyBase = copied(skbStats());
+    this.copyKindsBase = skbCopyStats();
   }
 
   async listen(): Promise<{ host: string; port: number }> {
@@ -169,10 +171,16 @@ class RelayImpl implements Relay {
       bytesReceived: c.bytesReceived,
       bytesForwarded: c.bytesForwarded,
       bytesCopied: copied(skbStats()) - this.copyBase,
+      copies: { ...copyStatsDelta(this.copyKindsBase, skbCopyStats()).copies },
       headerBytesCopied: c.headerBytesCopied,
       socketBytesCopied: c.socketBytesCopied,
     };
   }
+}
+
+function skbCopyStats(): SkbCopyStats {
+  const s = skbStats();
+  return { bytesCopied: s.bytesCopied, copies: s.copies };
 }
 
 function copied(s: SkbStats): number {

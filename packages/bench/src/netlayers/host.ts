@@ -92,6 +92,9 @@ export function startHost(link: SharedLinkBuffers, end: 'a' | 'b', profile: Link
     features,
     rxCsumUnnecessary: profile.offload,
     txQueueLen: 4096,
+    // room in front of every received frame for the headers TCP pushes when the relay
+    // forwards the same skb (`maxTcpHeader`): without it each relayed skb is expanded (copied)
+    rxHeadroom: 192,
     ...(profile.delayMs > 0 ? { impairment: { delayMs: profile.delayMs, seed }, clock } : {}),
   });
   dev.open();

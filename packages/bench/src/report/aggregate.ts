@@ -21,6 +21,8 @@ export interface Cell {
   busyMsPerMail: number;
   cpuMsPerMail: number;
   bytesCopiedPerMail: number;
+  /** The same by kind of skbuff operation (only kinds that copied). */
+  copiesPerMail: Record<string, number>;
 }
 
 /** A ratio at one size, next to the thesis's range. */
@@ -66,9 +68,16 @@ export function cells(readings: Reading[], sizes: Array<{ label: string; octets:
         busyMsPerMail: sum((r) => r.relay!.busyMs) / mails,
         cpuMsPerMail: sum((r) => r.relay!.cpuMs) / mails,
         bytesCopiedPerMail: sum((r) => r.relay!.bytesCopied) / mails,
+        copiesPerMail: perKind(lat, mails),
       });
     }
   }
+  return out;
+}
+
+function perKind(lat: Reading[], mails: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of lat) for (const [k, v] of Object.entries(r.relay?.copies ?? {})) if (v > 0) out[k] = (out[k] ?? 0) + v / mails;
   return out;
 }
 

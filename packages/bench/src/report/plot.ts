@@ -3,7 +3,7 @@
  * with `vega`'s headless view in Node (no canvas, no download). Two panels:
  * relay throughput per size and configuration (MB/s, median of readings), and
  * Figure 19's counterpart (e-mails relayed vs time, first latency reading).
- * PNG needs `node-canvas` (a native download), so only SVG is written.
+ * The PNG beside it is rasterised from this SVG (`png.ts`).
  * @module
  */
 import * as vega from 'vega';

@@ -19,6 +19,10 @@ export class SkbOwner implements BufferOwner {
   /** Takes over the caller's reference to `skb`. */
   constructor(skb: SkBuff) {
     this.skb = skb;
+    // The holder only reads the payload: releasing the header area lets the clones
+    // forwarded from it push their TCP/IP headers in front of the same bytes
+    // (`skb_header_release`) instead of copying the head (expandHead) on every send.
+    releaseHeaders(skb);
     this.views = [];
     this.starts = [];
     let pos = 0;
@@ -53,4 +57,10 @@ export class SkbOwner implements BufferOwner {
     }
     return -1;
   }
+}
+
+/** `headerRelease` of an skb and of its frag-list members (GRO chains), recursively. */
+function releaseHeaders(skb: SkBuff): void {
+  skb.headerRelease();
+  for (const m of skb.fragList) releaseHeaders(m);
 }
