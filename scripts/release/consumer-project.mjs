@@ -72,10 +72,14 @@ export function writeSources(dir, entries, examples) {
   const imports = entries.map((e, i) => `import * as m${i} from '${e}';`).join('\n');
   const typed = `${imports}
 import { allocSkb, SkBuff } from '@netlayers/skbuff';
+import { arbPayload } from '@netlayers/skbuff/testing';
+import * as fc from 'fast-check';
 
 export const namespaces = [${entries.map((_, i) => `m${i}`).join(', ')}];
 const skb: SkBuff = allocSkb(16);
 skb.free();
+// our arbitraries typed against the same fast-check declarations the consumer uses
+fc.assert(fc.property(arbPayload({ maxLength: 64 }), (p: Uint8Array) => p.length <= 64), { numRuns: 5 });
 `;
   writeFileSync(join(dir, 'types.mts'), typed);
   writeFileSync(join(dir, 'types.cts'), typed);

@@ -80,6 +80,9 @@ describe('the packed tarballs', () => {
     expect(readme).toMatch(/ESM/);
     expect(readme).toMatch(/CommonJS|CJS/);
     expect(readme).toMatch(/MIT/);
+    const known = new Set([...publishedPackages().map((q) => q.name), SOURCE_CONDITION]);
+    const unknown = [...readme.matchAll(/@netlayers\/[a-z0-9-]+/g)].map((m) => m[0]).filter((n) => !known.has(n));
+    expect(unknown, 'packages that are not published').toEqual([]);
     if (!SCAFFOLDS.has(p.short)) expect(examples[p.short], 'a ```ts example under "## Example"').toBeDefined();
   });
 });
