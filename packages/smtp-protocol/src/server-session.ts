@@ -60,7 +60,8 @@ export interface SessionTransport {
    * Sends bytes to the peer. The array may be shared (cached replies): do not
    * modify it. May return `false` when the transport's buffer is full (like
    * `stream.write`); the client then waits for {@link whenWritable} before
-   * writing more message content.
+   * writing more message content, and a server session consumes no more
+   * input until then (the peer is not reading its replies).
    */
   write(data: Uint8Array): boolean | void;
   /**
@@ -724,7 +725,7 @@ export class ServerSession {
     const ok = this.t.write(encodeReplyText(s));
     if (this.closing) return;
     // Output back-pressure: consume no more input until the transport drains.
-    if (ok === false && this.t.whenWritable !== undefined) this.blockOutput(this.t.whenWritable());
+    if (ok === false && !this.outBlocked && this.t.whenWritable !== undefined) this.blockOutput(this.t.whenWritable());
     if (this.pendingOutput > this.maxReplyBuffer) this.overflow('too much unread output');
   }
 
