@@ -218,6 +218,12 @@ export class OfoQueue {
     walk(this.root);
   }
 
+  /** Height of the tree (expected O(log runs); for tests and diagnostics). */
+  height(): number {
+    const h = (t: OfoRun | null): number => (t === null ? 0 : 1 + Math.max(h(t.left), h(t.right)));
+    return h(this.root);
+  }
+
   /** Frees every skb and empties the queue. */
   purge(): void {
     this.forEachRun((r) => {

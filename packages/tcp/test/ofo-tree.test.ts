@@ -145,6 +145,29 @@ describe('OfoQueue (treap of adjacent-skb runs)', () => {
     );
   });
 
+  it('stays balanced: 10,000 disjoint segments in random order give a tree of logarithmic height', () => {
+    const live0 = skbStats().live;
+    const q = new OfoQueue();
+    const order = Array.from({ length: 10_000 }, (_, i) => i);
+    let x = 1;
+    for (let i = order.length - 1; i > 0; i--) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      const j = x % (i + 1);
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    for (const i of order) {
+      const skb = allocSkb(1);
+      skb.cb[CB_SEQ] = (BASE + i * 2000) >>> 0; // a hole between every two
+      skb.cb[CB_END_SEQ] = (BASE + i * 2000 + 1000) >>> 0;
+      expect(q.insert(skb)).toBe(OfoInsert.QUEUED);
+    }
+    expect(q.runs).toBe(10_000);
+    console.log(`10,000 runs: treap height ${q.height()} (log2 n = 13.3)`);
+    expect(q.height()).toBeLessThanOrEqual(45); // ≈ 3·log2 n; a sorted-insert list would be 10,000
+    q.purge();
+    expect(skbStats().live).toBe(live0);
+  });
+
   it('coalesces a burst after one hole into a single run (10,000 segments, one node)', () => {
     const q = new OfoQueue();
     for (let i = 1; i <= 10_000; i++) {
