@@ -110,6 +110,15 @@ describe('a fresh consumer project', () => {
     expect(r.code, r.out).toBe(0);
   });
 
+  it('runs the compiled TypeScript consumer as ESM and as CommonJS', () => {
+    for (const f of ['types.mjs', 'types.cjs']) {
+      const out = join(project, 'out', f);
+      if (!existsSync(out)) expect(run(project, process.execPath, [TSC, '-p', 'tsconfig.node16.json']).code).toBe(0);
+      const r = run(project, process.execPath, [out]);
+      expect(r.code, `${f}: ${r.out}`).toBe(0);
+    }
+  });
+
   // Scaffolds' examples are type-checked above; running them may need a real TAP device.
   const runnable = (): string[] => Object.keys(examples).filter((s) => !SCAFFOLDS.has(s));
   it.each(publishedPackages().map((p) => p.short).filter((s) => !SCAFFOLDS.has(s)))('runs the README example of %s', (short) => {
