@@ -171,6 +171,7 @@ function tcpOpenreqChild(lsk: TcpSock, skb: SkBuff, irs: number, iss: number, op
   c.sndNxt = seqAdd(iss, 1);
   c.sndMax = c.sndNxt;
   c.writeSeq = c.sndNxt;
+  c.pushedSeq = c.writeSeq;
   c.sndSml = c.sndUna;
   c.sndWl1 = skb.cb[CB_SEQ]!;
   c.sndWnd = skb.cb[CB_WINDOW]!;

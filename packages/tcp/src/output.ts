@@ -394,6 +394,41 @@ export function tcpPushPendingFrames(sk: TcpSock, extra = 0): void {
   tcpWriteXmit(sk, sockNonagle(sk) | extra);
 }
 
+/** PSH on `skb`, the write-queue tail (`tcp_mark_push`). */
+function tcpMarkPush(sk: TcpSock, skb: SkBuff): void {
+  skb.cb[CB_FLAGS] = skb.cb[CB_FLAGS]! | TcpFlags.PSH;
+  sk.pushedSeq = sk.writeSeq;
+}
+
+/** More than half the peer's largest window was written since the last PSH (`forced_push`). */
+function tcpForcedPush(sk: TcpSock): boolean {
+  return seqGt(sk.writeSeq, seqAdd(sk.pushedSeq, sk.maxWindow >>> 1));
+}
+
+/**
+ * A write filled `skb` to the size goal and has more to copy (the loop of
+ * `tcp_sendmsg`): PSH and push everything when a push is forced, else send the
+ * skb if it is at the send head (`tcp_push_one`).
+ */
+export function tcpPushFullSkb(sk: TcpSock, skb: SkBuff): void {
+  if (tcpForcedPush(sk)) {
+    tcpMarkPush(sk, skb);
+    tcpWriteXmit(sk, TCP_NAGLE_PUSH);
+  } else if (sk.writeQueue.peek() === skb) tcpWriteXmit(sk, sockNonagle(sk));
+}
+
+/**
+ * End of a write (`tcp_push`): the last skb of the write queue gets PSH unless
+ * `more` (MSG_MORE) holds it back and no push is forced; then pending frames go
+ * out, corked under MSG_MORE (only full segments leave).
+ */
+export function tcpPush(sk: TcpSock, more: boolean): void {
+  const skb = sk.writeQueue.peekTail();
+  if (skb === null) return;
+  if (!more || tcpForcedPush(sk)) tcpMarkPush(sk, skb);
+  tcpWriteXmit(sk, sockNonagle(sk) | (more ? TCP_NAGLE_CORK : 0));
+}
+
 /** Allocates a control skb with room for headers (`alloc_skb(MAX_TCP_HEADER)`). */
 function allocCtl(stack: TcpStack): SkBuff {
   const skb = allocSkb(stack.maxTcpHeader, { pool: stack.pool });

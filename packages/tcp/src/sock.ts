@@ -87,6 +87,8 @@ export class TcpSock implements ConnEntry, CongState {
   maxWindow = 0;
   /** Next sequence number to assign to queued data (Linux `write_seq`). */
   writeSeq = 0;
+  /** write_seq when PSH was last marked (Linux `pushed_seq`, for `forced_push`). */
+  pushedSeq = 0;
   /** End of the last small segment sent (Minshall's Nagle, `snd_sml`). */
   sndSml = 0;
   sndWscale = 0;

@@ -16,13 +16,12 @@ import { tcpConnectInit, tcpPrequeueProcess } from './input.js';
 import {
   tcpConnectSend,
   tcpNewWindow,
-  tcpPushPendingFrames,
+  tcpPush,
+  tcpPushFullSkb,
   tcpReceiveWindow,
   tcpSendAck,
   tcpSendActiveReset,
   tcpSendFin,
-  tcpWriteXmit,
-  sockNonagle,
 } from './output.js';
 import { tcpDestroySock, tcpDone, tcpSetState } from './proto.js';
 import { seqAdd } from './seq.js';
@@ -124,6 +123,7 @@ export function inetConnect(sk: TcpSock, raddr: number, rport: number): void {
   sk.sndMax = sk.iss;
   sk.sndSml = sk.iss;
   sk.writeSeq = seqAdd(sk.iss, 1);
+  sk.pushedSeq = sk.writeSeq;
   sk.highSeq = sk.iss;
   sk.err = undefined;
   sk.shutdownFlags = 0;
@@ -188,11 +188,11 @@ export function tcpSendmsg(sk: TcpSock, data: Uint8Array, more = false): number 
       sk.writeSeq = seqAdd(sk.writeSeq, n);
       copied += n;
       // a full segment at the send head: start transmitting now (tcp_push_one)
-      if (skb.len >= goal && sk.writeQueue.peek() === skb) tcpWriteXmit(sk, sockNonagle(sk));
+      if (copied < len && skb.len >= goal) tcpPushFullSkb(sk, skb);
     }
     if (copied === 0 && len > 0) throw new TcpError('EAGAIN', 'send buffer full', 'send');
     if (copied < len) sk.writeBlocked = true;
-    if (!more) tcpPushPendingFrames(sk);
+    tcpPush(sk, more);
     return copied;
   } finally {
     stack.releaseSock(sk);
