@@ -135,6 +135,40 @@ describe('NewReno recovery (RFC 6582)', () => {
   });
 });
 
+describe('after an RTO', () => {
+  it('a loss at exactly the RTO recovery point is fast-retransmitted (no second RTO)', () => {
+    const live0 = skbStats().live;
+    // after the RTO, slow start has cwnd = 3 when the loss point is sent, so only 2
+    // duplicate ACKs can come back (no limited transmit, RFC 3042): threshold 2
+    const env = directEnv({ dupThresh: 2 });
+    const { l, c, s } = env.established();
+    const base = (c.iss + 1) >>> 0;
+    let headDrops = 2; // the original and its fast retransmission: only the RTO recovers it
+    let lossPoint: number | undefined;
+    let lossPointDropped = false;
+    env.setDrop((p, sa, len) => {
+      if (sa !== A || len === 0) return false;
+      if (p.seq === base && headDrops > 0) {
+        headDrops--;
+        return true;
+      }
+      if (lossPoint === undefined && c.caState === CaState.LOSS) lossPoint = c.highSeq; // snd_max at the RTO
+      if (lossPoint !== undefined && p.seq === lossPoint && !lossPointDropped) {
+        lossPointDropped = true;
+        return true;
+      }
+      return false;
+    });
+    const n = 60 * MSS;
+    expect(transfer(env, c, s, n)).toBe(n);
+    expect(lossPointDropped).toBe(true);
+    expect(env.a.mib.timeouts).toBe(1);
+    expect(env.a.mib.fastRetrans).toBe(2);
+    closeAll(env, c, s, l);
+    expect(skbStats().live).toBe(live0);
+  });
+});
+
 describe('duplicate ACKs through GRO', () => {
   it('a GRO skb after a hole elicits one duplicate ACK per segment, so losses over a DevicePair are fast-retransmitted', async () => {
     const live0 = skbStats().live;
