@@ -24,6 +24,8 @@ import { ADDR, LINKS, newLink, startHost, type LinkProfile, type NlHost } from '
 import { SINK_PORT } from './netlayers/sink-port.js';
 import { relayOptions } from './relay-options.js';
 import { runProfiler } from './profile.js';
+import { tapSupport } from '@netlayers/netdev-tap';
+import { createTapNetns, KERNEL_ADDR, OUR_ADDR, type TapNetns } from '@netlayers/netdev-tap/testing';
 import { statsDelta, type RelayHost, type RelayHostReply, type RelayMeasure } from './relay-host.js';
 
 /** Longest wait for one relay, load generator or stack to close. */
@@ -63,10 +65,10 @@ export interface SkippedConfig {
 /** Why a configuration is skipped on this machine, or undefined if it can run. */
 export function skipReason(name: string): string | undefined {
   if (name.startsWith('tap-')) {
-    const pkg = new URL('../../netdev-tap/package.json', import.meta.url);
-    return existsSync(fileURLToPath(pkg))
-      ? 'the TAP configurations are not wired into the bench yet'
-      : 'the TAP package (@netlayers/netdev-tap) does not exist yet';
+    if (process.platform !== 'linux') return 'TAP devices need Linux';
+    if (process.getuid?.() !== 0) return 'TAP devices and network namespaces need root';
+    const t = tapSupport();
+    if (!t.ok) return t.reason;
   }
   return undefined;
 }
@@ -149,6 +151,28 @@ export class Environment {
       const relay = childRelayHost(peer);
       this.closers.push(() => relay.close());
       this.live.set('kernel', { name: 'kernel', load: kload, target: { host: relay.host, port: relay.port }, expectReceived: 1, loadDelayMs, relay });
+    }
+    const tapWanted = wanted.filter((n) => n.startsWith('tap-'));
+    if (tapWanted.length > 0) {
+      // Only the relay changes, as in the thesis: the kernel configuration's load generator
+      // (node:net, its own process) runs inside a namespace on the TAP's kernel side; the
+      // relay runs on our stack in this thread, on the TAP device (offloads on: GSO/GRO and
+      // checksum offload through the virtio-net header).
+      const tap: TapNetns = createTapNetns({ offloads: true, rxHeadroom: 192 }); // headroom: see startHost
+      this.closers.push(() => tap.destroy());
+      const peer = await forkPeer<Extract<AgentReply, { op: 'ready' }>>(new URL('./kernel/load-child.ts', import.meta.url), { BENCH_LOAD_HOST: KERNEL_ADDR }, 'TAP load generator', tap.ns);
+      const tload = loadClient(peer);
+      this.closers.push(() => tload.stop());
+      const { createRelay } = await import('@netlayers/relay');
+      let port = 25;
+      for (const name of tapWanted) {
+        const forward: ForwardMode = name === 'tap-zerocopy' ? 'zerocopy' : 'copy';
+        const relay = createRelay({ ...relayOptions(), transport: 'netlayers', stack: tap.host.tcp, forward, listen: `${OUR_ADDR}:${port++}`, nextHop: `${KERNEL_ADDR}:${tload.sink.port}` });
+        const ep = await relay.listen();
+        const rh = localRelayHost(relay, ep.host, ep.port, name);
+        this.closers.push(() => rh.close());
+        this.live.set(name, { name, load: tload, target: { host: rh.host, port: rh.port }, expectReceived: 1, loadDelayMs: 0, relay: rh });
+      }
     }
     for (const [suffix, profile] of Object.entries(links)) {
       const mine = wanted.filter((n) => n.startsWith('netlayers-') && n.endsWith(`-${suffix}`));

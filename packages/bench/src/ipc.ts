@@ -75,10 +75,11 @@ function makePeer<Ready>(
   });
 }
 
-/** Forks `file` (a .ts module next to this one) with IPC; resolves on its `ready`. */
-export function forkPeer<Ready>(file: URL, env: Record<string, string>, what: string): Promise<Peer<Ready>> {
+/** Forks `file` (a .ts module next to this one) with IPC, optionally inside network namespace `netns`; resolves on its `ready`. */
+export function forkPeer<Ready>(file: URL, env: Record<string, string>, what: string, netns?: string): Promise<Peer<Ready>> {
+  // in a network namespace: `ip netns exec NS node …` keeps the IPC channel's fd and environment
   const child: ChildProcess = fork(fileURLToPath(file), [], {
-    execArgv: TS_EXEC_ARGV,
+    ...(netns !== undefined ? { execPath: 'ip', execArgv: ['netns', 'exec', netns, process.execPath, ...TS_EXEC_ARGV] } : { execArgv: TS_EXEC_ARGV }),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -11,7 +11,8 @@ const send = process.send?.bind(process);
 if (send === undefined) throw new Error('load-child must be started with an IPC channel');
 await serveAgent(
   net as unknown as NetLike,
-  '127.0.0.1',
+  // the TAP configurations run this child inside their network namespace, on the TAP's kernel side
+  process.env.BENCH_LOAD_HOST ?? '127.0.0.1',
   0,
   {
     post: (m: AgentReply) => void send(m),
