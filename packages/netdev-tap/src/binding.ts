@@ -48,8 +48,9 @@ export interface TapSupport {
 let cached: { binding: TapBinding | null; reason: string } | undefined;
 
 function packageRoot(): string {
-  // src/binding.ts and dist/*.js both sit one level below the package root.
-  const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
+  // src/binding.ts and dist/*.js (the ESM build; the .cjs entries require it) both sit one
+  // level below the package root.
+  const here = dirname(fileURLToPath(import.meta.url));
   return join(here, '..');
 }
 
