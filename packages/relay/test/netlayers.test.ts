@@ -32,8 +32,9 @@ for (const mtu of [1500, 9000, 65535]) {
  * Links where the stack below the relay still copies or stalls (not the relay),
  * measured 2026-12-02 with NETLAYERS_RELAY_ALL=1: software GSO below 64K MTU
  * (wire segments still stall on receive-buffer pruning, and their headers are
- * copied), and GRO at MTU 9000 (merges still re-head: ~0.8 MB copied per 3 MB).
- * Every MTU-65535 combination and GRO at 1500 are zero-copy. Named in the relay
+ * copied). Every MTU-65535 combination and GRO at 1500 and 9000 are zero-copy
+ * (GRO at 9000 since held skbs release their headers and paged slices borrow
+ * their linear bytes, 2026-12-02). Named in the relay
  * README; run them with NETLAYERS_RELAY_ALL=1.
  */
 function belowRelayKnown(tb: TestbedOptions): string | undefined {
@@ -41,7 +42,6 @@ function belowRelayKnown(tb: TestbedOptions): string | undefined {
   const mtu = tb.mtu ?? 1500;
   if (mtu >= 65535) return undefined;
   if (tb.gso !== false) return 'software GSO below 64K MTU: stalls on rcv pruning';
-  if (tb.gro !== false && mtu === 9000) return 'GRO at MTU 9000 re-heads merged skbs (copy)';
   return undefined;
 }
 const runAll = process.env.NETLAYERS_RELAY_ALL === '1';
