@@ -39,9 +39,14 @@ export function synOptions(skb: SkBuff): TcpOptions {
   return parseTcpOptions(skb.buf, start + field.OPTIONS, start + doff);
 }
 
-/** Window scale we offer for our receive buffer (`tcp_select_initial_window`). */
+/**
+ * Window scale we offer (`tcp_select_initial_window`): for the largest buffer the
+ * socket may grow to, or, once SO_RCVBUF fixed it, for that buffer's window
+ * (`tcp_full_space`; so 20000 bytes give scale 0, as on Linux).
+ */
 function chooseRcvWscale(sk: TcpSock): number {
   let space = Math.max(sk.rcvbuf, sk.stack.config.rcvbufMax);
+  if (sk.rcvbufLock) space = Math.floor(sk.rcvbuf * sk.scalingRatio);
   let ws = 0;
   while (space > 65535 && ws < 14) {
     space >>>= 1;
@@ -52,8 +57,10 @@ function chooseRcvWscale(sk: TcpSock): number {
 
 /** Sets up a socket for the first SYN it sends (`tcp_connect_init`). */
 export function tcpConnectInit(sk: TcpSock): void {
+  sk.tsOffset = Math.imul(sk.iss, 0x9e3779b1) >>> 0; // per-connection TSval offset (Linux: secure_tcp_ts_off)
   sk.rcvWscale = chooseRcvWscale(sk);
   sk.windowClamp = 65535 * 2 ** sk.rcvWscale;
+  if (sk.rcvbufLock) sk.windowClamp = Math.min(sk.windowClamp, Math.floor(sk.rcvbuf * sk.scalingRatio));
   tcpSyncMss(sk);
   sk.advMss = Math.min(sk.pmtu, 65535) - 40;
   if (sk.userMss > 0) sk.advMss = Math.min(sk.advMss, sk.userMss);
@@ -86,6 +93,11 @@ export function applySynOptions(sk: TcpSock, opts: TcpOptions, weOffered: boolea
     sk.windowClamp = Math.min(sk.windowClamp, 65535);
   }
   sk.sackOk = opts.sackPermitted === true && sk.stack.config.sack;
+  sk.tstampOk = opts.timestamps !== undefined && sk.stack.config.timestamps;
+  if (sk.tstampOk) {
+    sk.tsRecent = opts.timestamps!.tsval;
+    sk.tsRecentStamp = sk.stack.clock.now();
+  }
 }
 
 /**
@@ -149,6 +161,7 @@ function tcpOpenreqChild(lsk: TcpSock, skb: SkBuff, irs: number, iss: number, op
   const c = stack.newSock();
   c.sndbuf = lsk.sndbuf;
   c.rcvbuf = lsk.rcvbuf;
+  c.rcvbufLock = lsk.rcvbufLock;
   c.nodelay = lsk.nodelay;
   c.keepalive = lsk.keepalive;
   c.keepIdleMs = lsk.keepIdleMs;

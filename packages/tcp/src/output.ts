@@ -140,11 +140,30 @@ export function tcpSelectWindow(sk: TcpSock): number {
   return win >>> sk.rcvWscale;
 }
 
-/** Options for a SYN or SYN-ACK (`tcp_syn_options` / `tcp_synack_options`). */
+/** Our TSval now: the clock in 1 ms ticks plus the connection's offset (`tcp_time_stamp_ts`). */
+export function tcpTsval(sk: TcpSock): number {
+  return (Math.floor(sk.stack.clock.now()) + sk.tsOffset) >>> 0;
+}
+
+/**
+ * Options for a SYN or SYN-ACK (`tcp_syn_options` / `tcp_synack_options`), laid
+ * out by `emitTcpOptions` as Linux does: `mss,sackOK,TS val ecr,nop,wscale` (a
+ * SYN-ACK answers only what the peer offered: `mss,nop,nop,sackOK,nop,wscale`
+ * without timestamps, `mss` alone for a bare SYN).
+ */
 function synOptions(sk: TcpSock, synAck: boolean): TcpOptions {
+  const cfg = sk.stack.config;
   const o: TcpOptions = { mss: sk.advMss };
+  if (synAck ? sk.sackOk : cfg.sack) o.sackPermitted = true;
+  if (synAck ? sk.tstampOk : cfg.timestamps) o.timestamps = { tsval: tcpTsval(sk), tsecr: synAck ? sk.tsRecent : 0 };
   if (!synAck || sk.wscaleOk) o.windowScale = sk.rcvWscale;
   return o;
+}
+
+/** Options of a segment after the handshake (`tcp_established_options`): `nop,nop,TS val ecr` once negotiated. */
+function establishedOptions(sk: TcpSock): TcpOptions | undefined {
+  if (!sk.tstampOk) return undefined;
+  return { timestamps: { tsval: tcpTsval(sk), tsecr: sk.tsRecent } };
 }
 
 /**
@@ -169,10 +188,9 @@ export function tcpTransmitSkb(sk: TcpSock, skb: SkBuff, cloneIt: boolean): void
   const syn = (flags & TcpFlags.SYN) !== 0;
   let opts: TcpOptions | undefined;
   let hl = TCP_HEADER_LEN;
-  if (syn) {
-    opts = synOptions(sk, (flags & TcpFlags.ACK) !== 0);
-    hl += tcpOptionsLen(opts);
-  }
+  if (syn) opts = synOptions(sk, (flags & TcpFlags.ACK) !== 0);
+  else opts = establishedOptions(sk);
+  if (opts !== undefined) hl += tcpOptionsLen(opts);
   if (sk.state !== TcpState.SYN_SENT || !syn) flags |= TcpFlags.ACK;
   const win = syn ? Math.min(sk.rcvWnd, 65535) : tcpSelectWindow(sk);
   const o = c.pushOff(hl);
@@ -635,6 +653,7 @@ export function tcpSyncMss(sk: TcpSock): void {
   if (sk.peerMss > 0) mss = Math.min(mss, sk.peerMss);
   else if (sk.state !== TcpState.LISTEN && sk.state !== TcpState.CLOSE && sk.state !== TcpState.SYN_SENT) mss = Math.min(mss, 536);
   if (sk.userMss > 0) mss = Math.min(mss, sk.userMss);
+  if (sk.tstampOk) mss -= 12; // every segment carries nop,nop,TS (`tcp_mtu_to_mss`: tcp_header_len)
   sk.mss = Math.max(mss, 64);
   const gsoMax = route?.gsoMaxSize ?? 65536;
   sk.sizeGoal = sk.tso ? Math.max(sk.mss, Math.floor((gsoMax - sk.stack.maxTcpHeader) / sk.mss) * sk.mss) : sk.mss;

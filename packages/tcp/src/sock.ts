@@ -96,6 +96,14 @@ export class TcpSock implements ConnEntry, CongState {
   wscaleOk = false;
   sackOk = false;
   tstampOk = false;
+  /** Peer's last valid TSval (RFC 7323 TS.Recent, Linux `rx_opt.ts_recent`). */
+  tsRecent = 0;
+  /** When TS.Recent was taken, ms (`ts_recent_stamp`, for the 24-day PAWS rule). */
+  tsRecentStamp = 0;
+  /** Added to our clock's ms to make TSval (Linux `tsoffset`, per connection). */
+  tsOffset = 0;
+  /** SO_RCVBUF was set (`SOCK_RCVBUF_LOCK`): the window clamp and scale follow it. */
+  rcvbufLock = false;
   /** Effective send MSS (Linux `mss_cache`). */
   mss = 536;
   /** MSS we advertise. */

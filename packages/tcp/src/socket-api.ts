@@ -220,6 +220,7 @@ export class SocketApi {
     switch (opt) {
       case 'SO_RCVBUF':
         sk.rcvbuf = Math.max(2304, Math.min(2 * num(), cfg.rcvbufMax));
+        sk.rcvbufLock = true;
         break;
       case 'SO_SNDBUF':
         sk.sndbuf = Math.max(4608, Math.min(2 * num(), cfg.sndbufMax));

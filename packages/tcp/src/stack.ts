@@ -96,6 +96,12 @@ export interface TcpConfig {
   lowLatency: boolean;
   /** Negotiate SACK-permitted (the recovery algorithm is a later issue: off). */
   sack: boolean;
+  /**
+   * Offer and answer RFC 7323 timestamps (`tcp_timestamps`; Linux's default is 1,
+   * ours false for now): TSval in 1 ms ticks on every segment once negotiated,
+   * TS.Recent kept and PAWS applied on receive.
+   */
+  timestamps: boolean;
   /** Ephemeral port range. */
   portRange: readonly [number, number];
 }
@@ -124,6 +130,7 @@ export const defaultTcpConfig: TcpConfig = {
   invalidRatelimitMs: 500,
   lowLatency: false,
   sack: false,
+  timestamps: false,
   portRange: [32768, 60999],
 };
 

@@ -15,8 +15,15 @@ const ROOT = resolve(__dirname, '../..', process.env.PACKETDRILL_SCRIPTS ?? '../
 const PASSING = [
   'google/packetdrill/tests/linux/packetdrill/socket_err.pkt',
   'google/tcp/blocking/blocking-accept.pkt',
+  'google/tcp/blocking/blocking-connect.pkt',
   'google/tcp/close/close-local-close-then-remote-fin.pkt',
   'google/tcp/close/close-on-syn-sent.pkt',
+  'google/tcp/shutdown/shutdown-rd-close.pkt',
+  'google/tcp/shutdown/shutdown-rdwr-close.pkt',
+  'linux/tcp_basic_client.pkt',
+  'linux/tcp_close_no_rst.pkt',
+  'linux/tcp_disorder_fin_in_FIN_WAIT.pkt',
+  'linux/tcp_rcv_zero_wnd_fin.pkt',
 ];
 
 function walk(dir: string): string[] {
