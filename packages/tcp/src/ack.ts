@@ -68,8 +68,8 @@ export function tcpAck(sk: TcpSock, skb: SkBuff): number {
   const seq = skb.cb[CB_SEQ]!;
   const flags = skb.cb[CB_FLAGS]!;
   if (seqGt(ack, sk.sndMax)) {
-    // RFC 9293: ACK of something not yet sent → ACK and drop (RFC 5961 §5.2)
-    tcpSendChallengeAck(sk);
+    // ACK of something not yet sent: Linux drops it silently (tcp_ack,
+    // SKB_DROP_REASON_TCP_ACK_UNSENT_DATA) where RFC 9293 would ACK it
     return -1;
   }
   if (seqLt(ack, sk.sndUna)) {

@@ -30,6 +30,7 @@ import {
 } from './output.js';
 import { seqAdd, seqGt, seqLe, seqLt } from './seq.js';
 import { CB_ACK, CB_DOFF, CB_FLAGS, CB_SEQ, CB_END_SEQ, CB_WINDOW } from './skb-cb.js';
+import { tcpPawsDiscard, tcpRcvTimestamps, tcpReplaceTsRecent } from './timestamps.js';
 import type { TcpSock } from './sock.js';
 import { RCV_SHUTDOWN, TcpState } from './state.js';
 import { TCP_HEADER_LEN, TcpFlags } from './wire/tcp.js';
@@ -290,6 +291,13 @@ export function tcpRcvStateProcess(sk: TcpSock, skb: SkBuff): void {
     skb.free();
     return;
   }
+  // PAWS before the sequence check (RFC 7323 §5.3, tcp_validate_incoming)
+  const ts = sk.tstampOk ? tcpRcvTimestamps(skb) : undefined;
+  if (ts !== undefined && tcpPawsDiscard(sk, skb, ts)) {
+    tcpSendAck(sk); // tcp_send_dupack
+    skb.free();
+    return;
+  }
   // first: sequence number check
   if (!tcpSequenceOk(sk, seq, endSeq)) {
     if ((flags & TcpFlags.RST) === 0) {
@@ -337,6 +345,7 @@ export function tcpRcvStateProcess(sk: TcpSock, skb: SkBuff): void {
     skb.free();
     return;
   }
+  if (ts !== undefined && r > 0) tcpReplaceTsRecent(sk, skb, ts); // tcp_ack with FLAG_UPDATE_TS_RECENT
   switch (sk.state) {
     case TcpState.FIN_WAIT1:
       if (finAcked(sk)) {

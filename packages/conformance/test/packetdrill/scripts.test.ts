@@ -20,6 +20,7 @@ const PASSING = [
   'google/tcp/close/close-on-syn-sent.pkt',
   'google/tcp/shutdown/shutdown-rd-close.pkt',
   'google/tcp/shutdown/shutdown-rdwr-close.pkt',
+  'google/tcp/ts_recent/invalid_ack.pkt',
   'linux/tcp_basic_client.pkt',
   'linux/tcp_close_no_rst.pkt',
   'linux/tcp_disorder_fin_in_FIN_WAIT.pkt',
