@@ -29,7 +29,7 @@ import { TcpState } from './state.js';
 import type { TcpStack } from './stack.js';
 import { field, parseTcpOptions, TCP_HEADER_LEN, type TcpOptions, TcpFlags } from './wire/tcp.js';
 import { tcpRcvStateProcess } from './input.js';
-import { COOKIE_MAX_AGE, cookieCheck, cookieInitSequence, type CookieTuple } from './syncookies.js';
+import { COOKIE_MAX_AGE, cookieCheck, cookieInitSequence, cookieTsDecode, cookieTsEncode, type CookieTuple } from './syncookies.js';
 
 
 export function synOptions(skb: SkBuff): TcpOptions {
@@ -55,9 +55,14 @@ function chooseRcvWscale(sk: TcpSock): number {
   return ws;
 }
 
+/** Per-connection TSval offset, derived from our ISN (Linux: `secure_tcp_ts_off`). */
+export function tcpTsOffset(iss: number): number {
+  return Math.imul(iss, 0x9e3779b1) >>> 0;
+}
+
 /** Sets up a socket for the first SYN it sends (`tcp_connect_init`). */
 export function tcpConnectInit(sk: TcpSock): void {
-  sk.tsOffset = Math.imul(sk.iss, 0x9e3779b1) >>> 0; // per-connection TSval offset (Linux: secure_tcp_ts_off)
+  sk.tsOffset = tcpTsOffset(sk.iss);
   sk.rcvWscale = chooseRcvWscale(sk);
   sk.windowClamp = 65535 * 2 ** sk.rcvWscale;
   if (sk.rcvbufLock) sk.windowClamp = Math.min(sk.windowClamp, Math.floor(sk.rcvbuf * sk.scalingRatio));
@@ -214,10 +219,17 @@ function cookieRecentlySent(lsk: TcpSock): boolean {
   return lsk.stack.config.syncookies && lsk.stack.clock.now() - lsk.lastCookieMs < COOKIE_MAX_AGE * 60_000;
 }
 
+/** The unscaled window of a cookie SYN-ACK (recomputed when the cookie returns). */
+function cookieSynAckWindow(lsk: TcpSock): number {
+  return Math.min(lsk.rcvbuf >>> 1, 65535);
+}
+
 /**
  * SYN queue full: answer with a SYN cookie and keep nothing (`tcp_conn_request`
- * with `want_cookie`). Without timestamps the cookie cannot carry window scale or
- * SACK, so the SYN-ACK offers only the MSS, as Linux does.
+ * with `want_cookie`). With timestamps, the peer's window scale and SACK-permitted
+ * ride in the low bits of our TSval (`cookie_init_timestamp`) and the SYN-ACK
+ * answers them; without, the cookie cannot carry them, so the SYN-ACK offers only
+ * the MSS, as Linux does.
  */
 function tcpSendCookieSynAck(lsk: TcpSock, skb: SkBuff): void {
   const stack = lsk.stack;
@@ -231,7 +243,15 @@ function tcpSendCookieSynAck(lsk: TcpSock, skb: SkBuff): void {
   const isn = cookieInitSequence(stack.cookieKey, now, rxTuple(stack), seq, Math.min(peerMss, ourMss));
   lsk.lastCookieMs = now;
   stack.mib.syncookiesSent++;
-  tcpV4SendSynAckStateless(stack, stack.rxSaddr, stack.rxDaddr, stack.rxSport, stack.rxDport, isn, seqAdd(seq, 1), ourMss, Math.min(lsk.rcvbuf >>> 1, 65535));
+  const out: TcpOptions = { mss: ourMss };
+  if (opts.timestamps !== undefined && stack.config.timestamps) {
+    const sackOk = opts.sackPermitted === true && stack.config.sack;
+    if (sackOk) out.sackPermitted = true;
+    const tsNow = (Math.floor(now) + tcpTsOffset(isn)) >>> 0;
+    out.timestamps = { tsval: cookieTsEncode(tsNow, { wscale: opts.windowScale, sackOk }), tsecr: opts.timestamps.tsval };
+    if (opts.windowScale !== undefined) out.windowScale = chooseRcvWscale(lsk); // what the child will compute
+  }
+  tcpV4SendSynAckStateless(stack, stack.rxSaddr, stack.rxDaddr, stack.rxSport, stack.rxDport, isn, seqAdd(seq, 1), out, cookieSynAckWindow(lsk));
 }
 
 /**
@@ -259,11 +279,21 @@ function tcpCookieAck(lsk: TcpSock, skb: SkBuff): boolean {
     skb.free();
     return true;
   }
-  const c = tcpOpenreqChild(lsk, skb, irs, iss, { mss });
+  // with timestamps, the echoed TSval carries the peer's window scale and SACK-permitted
+  const ackOpts = synOptions(skb);
+  const opts: TcpOptions = { mss };
+  if (ackOpts.timestamps !== undefined && stack.config.timestamps) {
+    const t = cookieTsDecode(ackOpts.timestamps.tsecr);
+    if (t.wscale !== undefined) opts.windowScale = t.wscale;
+    if (t.sackOk) opts.sackPermitted = true;
+    opts.timestamps = ackOpts.timestamps;
+  }
+  const c = tcpOpenreqChild(lsk, skb, irs, iss, opts);
   if (c === null) {
     skb.free();
     return true;
   }
+  c.rcvWnd = Math.max(c.rcvWnd, cookieSynAckWindow(lsk)); // the window our SYN-ACK offered
   stack.mib.passiveOpens++;
   tcpRcvStateProcess(c, skb);
   if (c.state === TcpState.SYN_RECV) tcpDestroySock(c); // not established: keep no state

@@ -519,12 +519,11 @@ export function tcpV4SendReset(stack: TcpStack, saddr: number, daddr: number, sp
 
 /**
  * A SYN-ACK that leaves no state behind (a SYN cookie's, `tcp_make_synack` for a
- * cookie request): `<SEQ=isn><ACK=ack><CTL=SYN,ACK>` with only the MSS option.
+ * cookie request): `<SEQ=isn><ACK=ack><CTL=SYN,ACK>` with the given options.
  */
-export function tcpV4SendSynAckStateless(stack: TcpStack, saddr: number, daddr: number, sport: number, dport: number, isn: number, ack: number, mss: number, win: number): void {
+export function tcpV4SendSynAckStateless(stack: TcpStack, saddr: number, daddr: number, sport: number, dport: number, isn: number, ack: number, opts: TcpOptions, win: number): void {
   const route = stack.net.route(saddr, daddr);
   const skb = allocCtl(stack);
-  const opts: TcpOptions = { mss };
   const hl = TCP_HEADER_LEN + tcpOptionsLen(opts);
   const o = skb.pushOff(hl);
   writeHeader(skb.buf, o, dport, sport, isn, ack, hl, TcpFlags.SYN | TcpFlags.ACK, win);

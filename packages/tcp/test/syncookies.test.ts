@@ -10,6 +10,7 @@ import { skbStats } from '@netlayers/skbuff';
 import { makeHashKey } from '../src/hash.js';
 import { inetAccept, tcpAbort, tcpClose, tcpRecvmsg, tcpSendmsg } from '../src/socket.js';
 import type { TcpSock } from '../src/sock.js';
+import type { TcpConfig } from '../src/stack.js';
 import { TcpState } from '../src/state.js';
 import { COOKIE_MSS_TABLE, cookieCheck, cookieInitSequence, cookieMssIndex, cookieTsDecode, cookieTsEncode } from '../src/syncookies.js';
 import { TcpFlags } from '../src/wire/tcp.js';
@@ -51,8 +52,8 @@ describe('cookie codec', () => {
 });
 
 /** Floods B:80 with `rate` spoofed SYN/s for `ms`, connecting a real client at each time in `connectAt`. */
-function flood(syncookies: boolean, ms: number, connectAt: number[]) {
-  const env = directEnv({ syncookies });
+function flood(syncookies: boolean, ms: number, connectAt: number[], cfg: Partial<TcpConfig> = {}) {
+  const env = directEnv({ syncookies, ...cfg });
   const l = env.listen(80, 16);
   let spoof = 0;
   let maxLive = 0;
@@ -128,6 +129,33 @@ describe('SYN flood', () => {
     expect(r.env.b.mib.listenDrops).toBeGreaterThan(10_000);
     console.log(`no cookies: connect not established after 1 s of flood; ${r.env.b.mib.listenDrops} SYNs dropped`);
     tcpAbort(r.clients[0]!.c);
+    tcpClose(r.l);
+    r.env.clock.advance(300_000);
+    expect(skbStats().live).toBe(live0);
+  });
+
+  it('with timestamps, the cookie carries window scale and SACK-permitted in TSval: the connection keeps them', () => {
+    const live0 = skbStats().live;
+    const r = flood(true, 300, [100], { timestamps: true, sack: true });
+    const cl = r.clients[0]!;
+    expect(cl.establishedAt - cl.at).toBeLessThan(1000);
+    const s = r.accepted[0]!;
+    const c = cl.c;
+    expect(r.env.b.mib.syncookiesRecv).toBe(1);
+    expect(s.tstampOk).toBe(true);
+    expect(s.sackOk).toBe(true);
+    expect(s.wscaleOk).toBe(true);
+    expect(s.sndWscale).toBe(c.rcvWscale);
+    expect(c.sndWscale).toBe(s.rcvWscale);
+    const synAck = r.env.segs.find((g) => g.dir === 'B>A' && (g.flags & TcpFlags.SYN) !== 0)!;
+    expect(synAck.seq).toBe(s.iss);
+    console.log(`cookie with timestamps: wscale ${s.sndWscale}/${s.rcvWscale}, SACK ${s.sackOk}, TS ${s.tstampOk}`);
+    // a window-scaled transfer through it
+    expect(tcpSendmsg(c, new Uint8Array(300_000).fill(4))).toBe(300_000);
+    r.env.clock.advance(1000);
+    expect(tcpRecvmsg(s, new Uint8Array(400_000))).toBe(300_000);
+    tcpClose(s);
+    tcpClose(c);
     tcpClose(r.l);
     r.env.clock.advance(300_000);
     expect(skbStats().live).toBe(live0);
