@@ -21,6 +21,7 @@ import { renderPng } from './report/png.js';
 import { bars, costTable, latencyTable, ratioTable, table, throughputTable } from './report/text.js';
 import { SIZES } from './report/thesis.js';
 import { markdownReport } from './report/markdown.js';
+import { goals, goalsTable } from './report/goals.js';
 import { summarize, formatSummary } from './stats.js';
 
 const program = new Command()
@@ -100,6 +101,9 @@ export async function main(argv: string[]): Promise<string> {
     lines.push("\nRatios (ours) next to the thesis's in-kernel zero-copy vs user-mode speedups");
     lines.push(ratioTable(rs));
   }
+  const gs = goals(cs, rs, gbs);
+  lines.push('\nGoals (reported, not asserted; see the README for why a goal is missed)');
+  lines.push(goalsTable(gs));
   lines.push('\nCosts in the relay (latency runs; busy = event-loop active time of the relay thread)');
   lines.push(costTable(cs));
   if (shown.some((c) => c.startsWith('tap-'))) lines.push("(tap-*: bytesCopied includes the TAP device's copy of each transmitted frame into its write buffer, counted as copyBits: its write(2) then copies it into the kernel)");
@@ -140,6 +144,7 @@ export async function main(argv: string[]): Promise<string> {
     crashes,
     cells: cs,
     ratios: rs,
+    goals: gs,
     readings,
     sweep,
   };

@@ -41,6 +41,7 @@ export const RATIOS: Array<{ name: string; num: string; den: string }> = [
   { name: 'zerocopy-64k / copy-64k', num: 'netlayers-zerocopy-64k', den: 'netlayers-copy-64k' },
   { name: 'zerocopy-1500 / copy-1500', num: 'netlayers-zerocopy-1500', den: 'netlayers-copy-1500' },
   { name: 'tap-zerocopy / kernel', num: 'tap-zerocopy', den: 'kernel' },
+  { name: 'tap-zerocopy / tap-copy', num: 'tap-zerocopy', den: 'tap-copy' },
 ];
 
 /** cells - aggregates latency and throughput readings per (size, config). */

@@ -18,7 +18,7 @@ export function markdownReport(lines: readonly string[], svgFile: string): strin
     }
     if (isTable || isBar) out.push(block);
     else if (block.trim() === '') out.push('');
-    else if (/^(Latency|Throughput|Ratios|Costs|Concurrency)/.test(block)) out.push(`## ${block}`, '');
+    else if (/^(Latency|Throughput|Ratios|Goals|Costs|Concurrency)/.test(block)) out.push(`## ${block}`, '');
     else if (/^netlayers relay bench/.test(block)) out.push(`_${block.replace(/^netlayers relay bench — /, '')}_`, '');
     else if (/^(plot|results|report):/.test(block)) continue;
     else out.push(`- ${block}`);
