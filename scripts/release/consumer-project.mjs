@@ -8,9 +8,12 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './packages.mjs';
 
+/** Outer npm settings a child install keeps (cache and registry); the rest (workspace, prefix, …) would leak in. */
+const KEEP = /^npm_config_(cache|registry|userconfig|offline|prefer_offline)$/i;
+
 /** The environment for child npm/node processes, without the outer npm run's settings. */
 export function cleanEnv() {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) || KEEP.test(k)));
 }
 
 /** Create the project and `npm install` the tarballs into it (with fast-check unless `withFastCheck` is false). */
