@@ -246,7 +246,7 @@ export class SocketApi {
         break;
       case 'TCP_NODELAY':
         sk.nodelay = bool();
-        if (sk.nodelay) tcpPushPendingFrames(sk);
+        if (sk.nodelay) tcpPushPendingFrames(sk, 4); // TCP_NAGLE_OFF|TCP_NAGLE_PUSH: overrides a cork, as Linux
         break;
       case 'TCP_MAXSEG': {
         const v = num();
