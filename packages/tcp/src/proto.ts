@@ -177,10 +177,17 @@ export function tcpFin(sk: TcpSock): void {
   switch (sk.state) {
     case TcpState.SYN_RECV:
     case TcpState.ESTABLISHED:
+      // Linux: the ACK is only scheduled and the socket enters pingpong mode (no
+      // quick ACKs), so it waits for the delayed-ACK timer or rides on our FIN
       tcpSetState(sk, TcpState.CLOSE_WAIT);
+      sk.quickAcks = 0;
+      sk.ackPending = true;
+      // no memory for the FIN (receive buffer full): ACK now (ICSK_ACK_NOW in tcp_data_queue)
+      if (sk.rmemAlloc >= sk.rcvbuf) tcpSendAck(sk);
       break;
     case TcpState.FIN_WAIT1:
       tcpSetState(sk, TcpState.CLOSING); // simultaneous close
+      tcpSendAck(sk);
       break;
     case TcpState.FIN_WAIT2:
       tcpSendAck(sk);
@@ -188,9 +195,9 @@ export function tcpFin(sk: TcpSock): void {
       sk.onDataReady?.(sk);
       return;
     default:
+      tcpSendAck(sk);
       break;
   }
-  tcpSendAck(sk);
   sk.onStateChange?.(sk);
   sk.onDataReady?.(sk);
 }

@@ -72,6 +72,8 @@ describe('state transitions', () => {
     tcpShutdown(c, 1);
     expect(c.state).toBe(TcpState.FIN_WAIT1);
     env.clock.advance(20);
+    expect(c.state).toBe(TcpState.FIN_WAIT1); // Linux delays the ACK of a FIN (pingpong mode): 40 ms
+    env.clock.advance(40);
     expect(c.state).toBe(TcpState.FIN_WAIT2);
     expect(s.state).toBe(TcpState.CLOSE_WAIT);
     expect(tcpRecvmsg(s, new Uint8Array(10))).toBe(0); // EOF

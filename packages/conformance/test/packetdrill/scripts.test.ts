@@ -23,6 +23,7 @@ const PASSING = [
   'google/tcp/shutdown/shutdown-rdwr-close.pkt',
   'google/tcp/ts_recent/invalid_ack.pkt',
   'linux/tcp_basic_client.pkt',
+  'linux/tcp_basic_server.pkt',
   'linux/tcp_close_no_rst.pkt',
   'linux/tcp_disorder_fin_in_FIN_WAIT.pkt',
   'linux/tcp_rcv_zero_wnd_fin.pkt',
