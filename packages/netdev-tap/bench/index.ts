@@ -13,6 +13,7 @@ import { createTapNetns, KERNEL_ADDR, missingPrerequisites, type TapNetns } from
 import type { TapStats } from '../src/index.js';
 import { PY_BULK } from './peers.js';
 import { readPaths } from './read-paths.js';
+import { BenchReport, benchConfig } from '../../../scripts/bench-harness/index.js';
 
 const QUICK = process.env.NETLAYERS_BENCH_QUICK === '1' || process.argv.includes('--quick');
 const MB = Number(process.env.NETLAYERS_TAP_BENCH_MB ?? (QUICK ? 50 : 200));
@@ -180,6 +181,11 @@ async function main(): Promise<void> {
   console.log('| path | direction | Gbit/s | frames per syscall / notes |');
   console.log('|---|---|---:|---|');
   for (const r of rows) console.log(`| ${r.path} | ${r.dir} | ${r.gbps.toFixed(2)} | ${r.note} |`);
+  // the same figures in bench-results/netdev-tap.json (one bulk run per case; every transfer was checked above)
+  const report = new BenchReport('netdev-tap', benchConfig());
+  for (const r of rows) report.value(`${r.path}, ${r.dir} (${r.note})`, r.gbps, 'Gbit/s');
+  report.check('every bulk transfer arrived complete', true, `${rows.length} cases of ${MB} MB`);
+  report.finish();
   console.log(`\n## Receive path into JavaScript (kernel floods 1000-byte UDP frames into the TAP)\n`);
   for (const l of await readPaths()) console.log(`- ${l}`);
 }
