@@ -45,6 +45,7 @@ export async function main(argv: string[]): Promise<string> {
   const o = program.opts<CliOptions & { out: string; json?: string }>();
   const st = resolveSettings(o);
   const started = new Date();
+  const load0 = os.loadavg();
   const gbs = memcpyGBs();
   const failed = new Map<string, string>();
   // An exception thrown by a relay on this thread (the netlayers configurations) must not end
@@ -88,7 +89,7 @@ export async function main(argv: string[]): Promise<string> {
   lines.push(`\nnetlayers relay bench — ${started.toISOString()} — ${os.cpus()[0]?.model ?? 'cpu'} ×${os.cpus().length}, Node ${process.version}`);
   lines.push(`settings: ${st.mode}; warm-up of ${st.schedule.warmupCount} e-mails per configuration and size, excluded; configurations alternate round-robin; median (min–max) of ${st.schedule.readings} reading(s)`);
   if (st.scaledDown.length > 0) lines.push(`scaled down from the thesis: ${st.scaledDown.join('; ')}`);
-  lines.push(`memcpy (Buffer.copy 64 MiB): ${gbs.toFixed(1)} GB/s`);
+  lines.push(`memcpy (Buffer.copy 64 MiB): ${gbs.toFixed(1)} GB/s; load average ${load0.map((x) => x.toFixed(1)).join(' ')} at the start, ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} at the end`);
   for (const s of env.skipped) lines.push(`skipped ${s.name}: ${s.reason}`);
   for (const [k, v] of failed) lines.push(`FAILED ${k}: ${v}`);
   for (const c of crashes) lines.push(`uncaught exception in the relay thread: ${c}`);
@@ -135,7 +136,7 @@ export async function main(argv: string[]): Promise<string> {
   const result = {
     version: 1,
     date: started.toISOString(),
-    machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.release()}` },
+    machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.release()}`, loadAvgStart: load0, loadAvgEnd: os.loadavg() },
     settings: { mode: st.mode, sizes, readings: st.schedule.readings, warmupCount: st.schedule.warmupCount, configs: st.configs, scaledDown: st.scaledDown },
     memcpyGBs: gbs,
     verified,
