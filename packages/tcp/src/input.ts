@@ -31,6 +31,7 @@ import {
 import { seqAdd, seqGt, seqLe, seqLt } from './seq.js';
 import { CB_ACK, CB_DOFF, CB_FLAGS, CB_SEQ, CB_END_SEQ, CB_WINDOW } from './skb-cb.js';
 import { tcpPawsDiscard, tcpRcvTimestamps, tcpReplaceTsRecent } from './timestamps.js';
+import { tcpDsackSet, tcpSackRemove } from './sack.js';
 import type { TcpSock } from './sock.js';
 import { RCV_SHUTDOWN, TcpState } from './state.js';
 import { TCP_HEADER_LEN, TcpFlags } from './wire/tcp.js';
@@ -161,8 +162,9 @@ function tcpDataQueue(sk: TcpSock, skb: SkBuff): boolean {
   const fin = (skb.cb[CB_FLAGS]! & TcpFlags.FIN) !== 0;
   if (skb.len === 0 && !fin) return false;
   if (!seqGt(end, sk.rcvNxt)) {
-    // complete duplicate: ACK at once (the peer probably lost our ACK)
+    // complete duplicate: ACK at once (the peer probably lost our ACK), with DSACK
     stack.mib.dupData++;
+    tcpDsackSet(sk, seq, end);
     tcpSendAck(sk);
     return false;
   }
@@ -173,6 +175,7 @@ function tcpDataQueue(sk: TcpSock, skb: SkBuff): boolean {
     return false;
   }
   if (seqLt(seq, sk.rcvNxt)) {
+    tcpDsackSet(sk, seq, sk.rcvNxt); // partly old: report the repeated part
     const n = (sk.rcvNxt - seq) >>> 0;
     // pskb_pull: the overlap may lie in frags (reassembled or GRO'd skbs)
     if (!skb.mayPull(n)) {
@@ -208,6 +211,7 @@ function tcpDataQueue(sk: TcpSock, skb: SkBuff): boolean {
       tcpOfoQueue(sk);
       sk.quickAcks = Math.max(sk.quickAcks, 1); // hole filled: ACK now (RFC 5681 §4.2)
     }
+    if (sk.selectiveAcks.length > 0) tcpSackRemove(sk);
     if (len > 0) sk.onDataReady?.(sk);
     return queued;
   }
@@ -303,7 +307,11 @@ export function tcpRcvStateProcess(sk: TcpSock, skb: SkBuff): void {
     if ((flags & TcpFlags.RST) === 0) {
       stack.mib.outOfWindow++;
       if ((flags & TcpFlags.SYN) !== 0) tcpSendChallengeAck(sk);
-      else if (skb.len > 0 || (flags & TcpFlags.FIN) !== 0 || tcpOowRateOk(sk)) tcpSendAck(sk);
+      else {
+        // tcp_send_dupack: an old segment's bytes are reported (DSACK)
+        if (skb.len > 0 && seqLt(seq, sk.rcvNxt)) tcpDsackSet(sk, seq, seqGt(endSeq, sk.rcvNxt) ? sk.rcvNxt : endSeq);
+        if (skb.len > 0 || (flags & TcpFlags.FIN) !== 0 || tcpOowRateOk(sk)) tcpSendAck(sk);
+      }
     }
     skb.free();
     return;

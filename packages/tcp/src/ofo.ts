@@ -10,10 +10,11 @@
 import type { SkBuff } from '@netlayers/skbuff';
 import { skbSetOwnerR, tcpFin } from './proto.js';
 import { OfoInsert } from './ofo-tree.js';
-import { seqAdd, seqGt } from './seq.js';
+import { seqAdd, seqGt, seqLt } from './seq.js';
 import { CB_END_SEQ, CB_FLAGS, CB_SEQ } from './skb-cb.js';
 import type { TcpSock } from './sock.js';
 import { TcpFlags } from './wire/tcp.js';
+import { tcpDsackExtend, tcpDsackSet, tcpSackNewOfoSkb } from './sack.js';
 
 /** Moves one skb that became in-order to the receive queue; false when it carried the FIN. */
 function ofoDeliver(sk: TcpSock, s: SkBuff): boolean {
@@ -48,11 +49,21 @@ function ofoDeliver(sk: TcpSock, s: SkBuff): boolean {
  */
 export function tcpOfoQueue(sk: TcpSock): void {
   const q = sk.ofoQueue;
+  const dsackHigh = sk.rcvNxt;
   for (let r = q.first(); r !== null && !seqGt(r.seq, sk.rcvNxt); r = q.first()) {
     q.shiftRun();
     let i = 0;
     let more = true;
-    for (; i < r.skbs.length && more; i++) more = ofoDeliver(sk, r.skbs[i]!);
+    for (; i < r.skbs.length && more; i++) {
+      const s = r.skbs[i]!;
+      const seq = s.cb[CB_SEQ]!;
+      if (sk.sackOk && seqLt(seq, dsackHigh)) {
+        // bytes the in-order segment already brought: report them (DSACK, as tcp_ofo_queue)
+        const end = s.cb[CB_END_SEQ]!;
+        tcpDsackExtend(sk, seq, seqLt(end, dsackHigh) ? end : dsackHigh);
+      }
+      more = ofoDeliver(sk, s);
+    }
     for (; i < r.skbs.length; i++) r.skbs[i]!.free();
     if (!more) break;
   }
@@ -64,6 +75,7 @@ export function tcpPruneOfoQueue(sk: TcpSock, need: number): void {
   while (q.length > 0 && sk.rmemAlloc + need > sk.rcvbuf) {
     q.popLast()!.free();
     sk.stack.mib.ofoPruned++;
+    sk.selectiveAcks.length = 0; // tcp_sack_reset: the blocks no longer hold
   }
 }
 
@@ -78,10 +90,14 @@ export function tcpDataQueueOfo(sk: TcpSock, skb: SkBuff): boolean {
     stack.mib.ofoDrop++;
     return false;
   }
+  const seq = skb.cb[CB_SEQ]!;
+  const end = skb.cb[CB_END_SEQ]!;
   if (sk.ofoQueue.insert(skb) === OfoInsert.DUPLICATE) {
     stack.mib.ofoDup++;
+    tcpDsackSet(sk, seq, end);
     return false;
   }
+  if (sk.sackOk) tcpSackNewOfoSkb(sk, seq, end);
   skbSetOwnerR(skb, sk);
   stack.mib.ofoQueued++;
   return true;

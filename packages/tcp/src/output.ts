@@ -22,6 +22,7 @@ import {
   skbChecksum,
   type SkBuff,
 } from '@netlayers/skbuff';
+import { tcpSackBlocksToSend } from './sack.js';
 import { seqAdd, seqGt, seqLt } from './seq.js';
 import { CB_CHARGE, CB_END_SEQ, CB_FLAGS, CB_PCSUM, CB_RETRANS, CB_SEQ, CB_WHEN } from './skb-cb.js';
 import { CaState, type TcpSock } from './sock.js';
@@ -160,10 +161,18 @@ function synOptions(sk: TcpSock, synAck: boolean): TcpOptions {
   return o;
 }
 
-/** Options of a segment after the handshake (`tcp_established_options`): `nop,nop,TS val ecr` once negotiated. */
-function establishedOptions(sk: TcpSock): TcpOptions | undefined {
-  if (!sk.tstampOk) return undefined;
-  return { timestamps: { tsval: tcpTsval(sk), tsecr: sk.tsRecent } };
+/**
+ * Options of a segment after the handshake (`tcp_established_options`):
+ * `nop,nop,TS val ecr` once negotiated, then `nop,nop,sack …` (DSACK first) on
+ * segments without payload while we hold out-of-order data or saw a duplicate.
+ */
+function establishedOptions(sk: TcpSock, plen: number): TcpOptions | undefined {
+  const sack = sk.sackOk && plen === 0 ? tcpSackBlocksToSend(sk) : undefined;
+  if (!sk.tstampOk && sack === undefined) return undefined;
+  const o: TcpOptions = {};
+  if (sk.tstampOk) o.timestamps = { tsval: tcpTsval(sk), tsecr: sk.tsRecent };
+  if (sack !== undefined) o.sack = sack;
+  return o;
 }
 
 /**
@@ -189,7 +198,7 @@ export function tcpTransmitSkb(sk: TcpSock, skb: SkBuff, cloneIt: boolean): void
   let opts: TcpOptions | undefined;
   let hl = TCP_HEADER_LEN;
   if (syn) opts = synOptions(sk, (flags & TcpFlags.ACK) !== 0);
-  else opts = establishedOptions(sk);
+  else opts = establishedOptions(sk, c.len);
   if (opts !== undefined) hl += tcpOptionsLen(opts);
   if (sk.state !== TcpState.SYN_SENT || !syn) flags |= TcpFlags.ACK;
   const win = syn ? Math.min(sk.rcvWnd, 65535) : tcpSelectWindow(sk);

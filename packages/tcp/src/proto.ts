@@ -174,6 +174,8 @@ export function tcpFin(sk: TcpSock): void {
   sk.finSeen = true;
   sk.shutdownFlags |= RCV_SHUTDOWN;
   sk.ofoQueue.purge();
+  sk.selectiveAcks.length = 0; // tcp_sack_reset: no SACK or DSACK blocks after a FIN
+  sk.dsack = null;
   switch (sk.state) {
     case TcpState.SYN_RECV:
     case TcpState.ESTABLISHED:

@@ -23,6 +23,7 @@ import { TcpState } from './state.js';
 import type { TcpStack } from './stack.js';
 import { OfoQueue } from './ofo-tree.js';
 import { WheelTimer } from './timer-wheel.js';
+import type { SackBlock } from './wire/tcp.js';
 
 /** Shared empty accept queue: idle sockets allocate no array (replaced on first use). */
 export const NO_SOCKS: TcpSock[] = [];
@@ -96,6 +97,10 @@ export class TcpSock implements ConnEntry, CongState {
   wscaleOk = false;
   sackOk = false;
   tstampOk = false;
+  /** Out-of-order ranges we report, most recent first (`rx_opt.selective_acks`, at most 4). */
+  selectiveAcks: SackBlock[] = [];
+  /** Duplicate range to report once (`duplicate_sack`, RFC 2883). */
+  dsack: SackBlock | null = null;
   /** Peer's last valid TSval (RFC 7323 TS.Recent, Linux `rx_opt.ts_recent`). */
   tsRecent = 0;
   /** When TS.Recent was taken, ms (`ts_recent_stamp`, for the 24-day PAWS rule). */

@@ -26,6 +26,7 @@ const PASSING = [
   'linux/tcp_basic_server.pkt',
   'linux/tcp_close_no_rst.pkt',
   'linux/tcp_disorder_fin_in_FIN_WAIT.pkt',
+  'linux/tcp_dsack_mult.pkt',
   'linux/tcp_rcv_zero_wnd_fin.pkt',
 ];
 
