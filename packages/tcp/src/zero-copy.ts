@@ -21,7 +21,7 @@
 import { allocSkbHead, type SkBuff } from '@netlayers/skbuff';
 import { TcpError } from './errors.js';
 import { CB_FLAG_NO_COALESCE, takeError, tcpRecvSkbs } from './socket.js';
-import { sockNonagle, tcpWriteXmit } from './output.js';
+import { sockNonagle, tcpPush, tcpWriteXmit } from './output.js';
 import { seqAdd } from './seq.js';
 import { CB_CHARGE, CB_END_SEQ, CB_FLAGS, CB_PCSUM, CB_SEQ } from './skb-cb.js';
 import type { TcpSock } from './sock.js';
@@ -110,7 +110,7 @@ export function sendSkbs(sk: TcpSock, skbs: readonly SkBuff[]): number {
     if (accepted === 0) tcpWriteXmit(sk, sockNonagle(sk));
     else {
       try {
-        tcpWriteXmit(sk, sockNonagle(sk));
+        tcpPush(sk, false); // PSH on the last queued skb, as tcp_sendmsg's tcp_push
       } catch {
         sk.softErr = 'ENOBUFS';
       }

@@ -6,11 +6,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { skbStats } from '@netlayers/skbuff';
+import { allocSkb, skbStats } from '@netlayers/skbuff';
 import { SocketApi } from '../src/socket-api.js';
 import { inetAccept, tcpClose, tcpRecvmsg, tcpSendmsg } from '../src/socket.js';
 import type { TcpConfig } from '../src/stack.js';
-import { parseTcpOptions, TcpFlags, TcpPacket } from '../src/wire/tcp.js';
+import { TcpFlags, TcpPacket } from '../src/wire/tcp.js';
+import { sendSkbs } from '../src/zero-copy.js';
 import { A, B, directEnv, inject } from './helpers/direct-env.js';
 
 interface Wire {
@@ -135,6 +136,27 @@ describe('options on the wire as Linux', () => {
       }),
       { numRuns: 15 },
     );
+  });
+
+  it('zero-copy sendSkbs: PSH on the last segment of the call only', () => {
+    const { env, wire } = wireEnv({});
+    const { l, c, s } = env.established();
+    const skbs = [3000, 2000].map((n) => {
+      const skb = allocSkb(n);
+      skb.putData(new Uint8Array(n));
+      return skb;
+    });
+    wire.length = 0;
+    expect(sendSkbs(c, skbs)).toBe(2);
+    env.clock.advance(200);
+    const data = wire.filter((w) => w.dir === 'A>B' && w.len > 0);
+    expect(data.reduce((a, w) => a + w.len, 0)).toBe(5000);
+    expect(data.map((w) => (w.flags & TcpFlags.PSH) !== 0)).toEqual(data.map((_, i) => i === data.length - 1));
+    expect(tcpRecvmsg(s, new Uint8Array(8192))).toBe(5000);
+    tcpClose(c);
+    tcpClose(s);
+    tcpClose(l);
+    env.clock.advance(200_000);
   });
 
   it('SO_RCVBUF 20000 on the listener: SYN-ACK offers wscale 0 (tcp_select_initial_window)', () => {
