@@ -37,6 +37,8 @@ export function parseArgs(argv: readonly string[]): RelayOptions & { logLevel: s
     .option('--hostname <name>', 'name in the greeting and Received: headers')
     .option('--tls-key <file>', 'PEM private key for STARTTLS')
     .option('--tls-cert <file>', 'PEM certificate for STARTTLS')
+    .addOption(new Option('--outbound-tls <mode>', 'STARTTLS to the next hop').choices(['off', 'opportunistic', 'require']).default('opportunistic'))
+    .option('--outbound-tls-ca <file>', 'CA certificates (PEM) that outbound TLS trusts; with it, unverified certificates are refused')
     .option('--max-connections <n>', 'concurrent inbound connections', int)
     .option('--max-connections-per-client <n>', 'concurrent inbound connections per client address', int)
     .option('--no-fsync', 'do not fsync the spool (benchmarks on tmpfs only)')
@@ -58,6 +60,8 @@ export function parseArgs(argv: readonly string[]): RelayOptions & { logLevel: s
     hostname?: string;
     tlsKey?: string;
     tlsCert?: string;
+    outboundTls: 'off' | 'opportunistic' | 'require';
+    outboundTlsCa?: string;
     maxConnections?: number;
     maxConnectionsPerClient?: number;
     fsync: boolean;
@@ -83,6 +87,8 @@ export function parseArgs(argv: readonly string[]): RelayOptions & { logLevel: s
     routes,
     ...(a.hostname !== undefined ? { hostname: a.hostname } : {}),
     ...(a.tlsKey !== undefined && a.tlsCert !== undefined ? { tls: { key: readFileSync(a.tlsKey), cert: readFileSync(a.tlsCert) } } : {}),
+    outboundTls: a.outboundTls,
+    ...(a.outboundTlsCa !== undefined ? { outboundTlsOptions: { ca: readFileSync(a.outboundTlsCa), rejectUnauthorized: true } } : {}),
     ...(a.maxConnections !== undefined ? { maxConnections: a.maxConnections } : {}),
     ...(a.maxConnectionsPerClient !== undefined ? { maxConnectionsPerClient: a.maxConnectionsPerClient } : {}),
     fsync: a.fsync,

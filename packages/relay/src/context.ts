@@ -26,6 +26,7 @@ export interface ResolvedOptions {
   hostname: string;
   tls: { key: string | Buffer; cert: string | Buffer } | undefined;
   outboundTls: OutboundTls;
+  outboundTlsOptions: { ca?: string | Buffer | Array<string | Buffer>; rejectUnauthorized?: boolean } | undefined;
   maxConnections: number;
   maxConnectionsPerClient: number;
   destinationConcurrency: number;
@@ -84,6 +85,7 @@ export function resolveOptions(o: RelayOptions): ResolvedOptions {
     hostname: o.hostname ?? os.hostname(),
     tls: o.tls,
     outboundTls: o.outboundTls ?? 'opportunistic',
+    outboundTlsOptions: o.outboundTlsOptions,
     maxConnections: pos(o.maxConnections, 100, 'maxConnections'),
     maxConnectionsPerClient: pos(o.maxConnectionsPerClient, 50, 'maxConnectionsPerClient'),
     destinationConcurrency: pos(o.destinationConcurrency, 20, 'destinationConcurrency'),

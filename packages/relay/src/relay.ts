@@ -93,6 +93,8 @@ class RelayImpl implements Relay {
       connectTimeoutMs: r.connectTimeoutMs,
       reuseMs: r.connectionReuseMs,
       meter: this.ctx.counters,
+      outboundTls: r.outboundTls,
+      ...(r.outboundTlsOptions !== undefined ? { tlsOptions: r.outboundTlsOptions } : {}),
     });
     this.copyBase = copied(skbStats());
     this.copyKindsBase = skbCopyStats();

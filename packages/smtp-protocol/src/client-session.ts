@@ -165,6 +165,8 @@ const enc = new TextEncoder();
 export class ClientSession {
   /** Extensions offered by the server (keyword upper-case → parameter string). */
   readonly extensions = new Map<string, string>();
+  /** The connection was upgraded with {@link startTls}. */
+  tlsActive = false;
   /** The server's greeting reply. */
   greeting: SmtpReply | undefined;
   /** SIZE limit announced by the server (0 = no limit, undefined = not announced). */
@@ -454,6 +456,48 @@ export class ClientSession {
     }
     this.setState('Wait');
     return r;
+  }
+
+  /**
+   * STARTTLS (RFC 3207): sends STARTTLS and, on 220, upgrades the transport
+   * (its `startTls`, e.g. `clientStartTls()` with `attachClientSession`), then
+   * discards what it knew of the server and sends EHLO again (§4.2).
+   * Cleartext that arrived behind the 220 is a command-injection attempt
+   * (CVE-2011-0411 class): the session fails instead of reading it as a reply.
+   * @returns the EHLO reply over TLS
+   * @throws SmtpError `ERR_SMTP_STATE` outside the idle state, when the transport
+   *   cannot upgrade or the server does not offer STARTTLS (`tlsActive` already set too)
+   * @throws SmtpReplyError when the server refuses (e.g. 454 4.7.0)
+   */
+  async startTls(): Promise<SmtpReply> {
+    this.guard();
+    if (this._state !== 'Wait') throw new SmtpError('ERR_SMTP_STATE', `cannot STARTTLS in state ${this._state}; call greet() first`);
+    const upgrade = this.o.transport.startTls;
+    if (upgrade === undefined) throw new SmtpError('ERR_SMTP_STATE', 'the transport cannot upgrade to TLS');
+    if (this.tlsActive) throw new SmtpError('ERR_SMTP_STATE', 'TLS is already active');
+    if (!this.has('STARTTLS')) throw new SmtpError('ERR_SMTP_STATE', 'the server does not offer STARTTLS');
+    this.busy = true;
+    try {
+      const r = await this.command({ verb: 'STARTTLS' }, this.t('command'));
+      if (r.code !== 220) throw new SmtpReplyError('STARTTLS', r);
+      if (this.failure !== undefined) throw this.failure; // e.g. a whole injected reply behind the 220
+      if (this.parser.pending) {
+        const e = new SmtpError('ERR_SMTP_TLS', 'cleartext received after the STARTTLS 220 (injection attempt)');
+        this.fail(e, true);
+        throw e;
+      }
+      try {
+        await upgrade.call(this.o.transport);
+      } catch (e) {
+        const err = new SmtpError('ERR_SMTP_TLS', `TLS handshake failed: ${(e as Error).message}`);
+        this.fail(err, true);
+        throw err;
+      }
+      this.tlsActive = true;
+      return await this.hello();
+    } finally {
+      this.busy = false;
+    }
   }
 
   /**

@@ -163,37 +163,54 @@ export function attachServerSession(stream: DuplexLike, options: AttachServerOpt
 }
 
 /** Options of {@link attachClientSession}. */
-export type AttachClientOptions = Omit<ClientSessionOptions, 'transport'>;
+export type AttachClientOptions = Omit<ClientSessionOptions, 'transport'> & {
+  /**
+   * Upgrades the stream to TLS for {@link ClientSession.startTls} (RFC 3207)
+   * and returns the decrypted stream, e.g. `clientStartTls({ servername })`.
+   */
+  readonly startTls?: (stream: DuplexLike) => Promise<DuplexLike>;
+};
 
 /** Runs a {@link ClientSession} over `stream`. Call `greet()` next. */
 export function attachClientSession(stream: DuplexLike, options: AttachClientOptions): ClientSession {
   let closed = false;
+  let current = stream;
   const transport: SessionTransport = {
-    write: (d) => (closed ? true : stream.write(d)),
-    whenWritable: () => drained(stream),
+    write: (d) => (closed ? true : current.write(d)),
+    whenWritable: () => drained(current),
     close: () => {
       if (closed) return;
       closed = true;
-      stream.end();
+      current.end();
     },
-    pause: () => stream.pause(),
-    resume: () => stream.resume(),
+    pause: () => current.pause(),
+    resume: () => current.resume(),
   };
-  const session = new ClientSession({ ...options, transport });
-  bind(stream, {
-    data: (c) => session.receive(c),
+  const { startTls, ...sessionOptions } = options;
+  if (startTls !== undefined) {
+    transport.startTls = async () => {
+      unbind(binding);
+      current = await startTls(current);
+      binding = bind(current, handlers);
+      current.resume();
+    };
+  }
+  const session = new ClientSession({ ...sessionOptions, transport });
+  const handlers = {
+    data: (c: Uint8Array) => session.receive(c),
     end: () => {
       session.receiveEnd();
       if (!closed) {
         closed = true;
-        stream.end();
+        current.end();
       }
     },
-    error: (e) => {
+    error: (e: Error) => {
       session.destroy(new SmtpError('ERR_SMTP_CONNECTION_CLOSED', e.message, { code: 451, enhanced: '4.4.2', lines: [e.message] }));
       closed = true;
-      stream.destroy();
+      current.destroy();
     },
-  });
+  };
+  let binding = bind(stream, handlers);
   return session;
 }

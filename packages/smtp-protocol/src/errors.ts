@@ -40,7 +40,9 @@ export type SmtpErrorCode =
   /** A NUL octet in 7bit/8bit message content (RFC 5321 §4.5.2, RFC 2045 §2.7–2.8; 554). */
   | 'ERR_SMTP_NUL'
   /** A resource bound of the session was exceeded (reply buffer, buffered input; 421). */
-  | 'ERR_SMTP_LIMIT';
+  | 'ERR_SMTP_LIMIT'
+  /** STARTTLS failed: cleartext after the 220, or the TLS handshake failed. */
+  | 'ERR_SMTP_TLS';
 
 /** Base class of every error thrown or reported by this package. */
 export class SmtpError extends Error {

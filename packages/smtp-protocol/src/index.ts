@@ -109,6 +109,7 @@ export {
 export {
   createServer,
   serverStartTls,
+  clientStartTls,
   connect,
   sendMail,
   sendMailDetailed,

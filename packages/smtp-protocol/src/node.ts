@@ -58,6 +58,22 @@ export function serverStartTls(secureContext: tls.SecureContext): (stream: Duple
     });
 }
 
+/**
+ * The STARTTLS upgrade of a client-side stream (RFC 3207) for
+ * `attachClientSession({ startTls })` and {@link ClientSession.startTls}:
+ * `tls.connect` over the same socket; resolves once the handshake is done and
+ * the certificate checked (per `options`: `servername`, `ca`,
+ * `rejectUnauthorized`…). Rejects on a handshake or verification error.
+ */
+export function clientStartTls(options: tls.ConnectionOptions = {}): (stream: DuplexLike) => Promise<DuplexLike> {
+  return (stream) =>
+    new Promise<DuplexLike>((resolve, reject) => {
+      const t = tls.connect({ ...options, socket: stream as net.Socket });
+      t.once('secureConnect', () => resolve(t));
+      t.once('error', reject);
+    });
+}
+
 let idSeq = 0;
 
 /**

@@ -13,7 +13,7 @@
 import net from 'node:net';
 import type { TimerHandle, TimerService } from '@netlayers/clock';
 import type { SkBuff } from '@netlayers/skbuff';
-import { attachClientSession, ClientSession } from '@netlayers/smtp-protocol';
+import { attachClientSession, ClientSession, clientStartTls } from '@netlayers/smtp-protocol';
 import type { TcpStack } from '@netlayers/tcp';
 import type { Endpoint } from '../addr.js';
 import { formatEndpoint } from '../addr.js';
@@ -44,6 +44,10 @@ export interface PoolOptions {
   maxUses?: number;
   /** Copy meter of the netlayers connections. */
   meter?: { socketBytesCopied: number };
+  /** STARTTLS to the next hop: `off`, `opportunistic` (when offered; cleartext if refused or failing), `require` (else deferred). */
+  outboundTls?: 'off' | 'opportunistic' | 'require';
+  /** Trust for outbound TLS. */
+  tlsOptions?: { ca?: string | Buffer | Array<string | Buffer>; rejectUnauthorized?: boolean };
 }
 
 interface Idle {
@@ -74,16 +78,47 @@ export class ConnectionPool {
       if (i.conn.session.state !== 'Closed') return i.conn;
       this.drop(i.conn);
     }
+    const mode = this.o.outboundTls ?? 'off';
+    try {
+      return await this.open(ep, key, mode);
+    } catch (e) {
+      // opportunistic TLS that fails in the handshake: once more in cleartext (Postfix `may`)
+      if (mode === 'opportunistic' && e instanceof RelayError && e.code === 'ERR_RELAY_TLS') return this.open(ep, key, 'off');
+      throw e;
+    }
+  }
+
+  private async open(ep: Endpoint, key: string, mode: 'off' | 'opportunistic' | 'require'): Promise<OutboundConn> {
     const conn = this.o.transport === 'kernel' ? await this.connectKernel(ep, key) : await this.connectNetlayers(ep, key);
     this.live.add(conn);
     try {
       const greeting = await conn.session.greet();
       if (greeting.code !== 250 && greeting.code !== 220) throw new RelayError('ERR_RELAY_CONNECT', `${key} greeted ${greeting.code}`);
+      if (mode !== 'off') await this.startTls(conn, key, mode);
     } catch (e) {
       this.drop(conn);
       throw e;
     }
     return conn;
+  }
+
+  /** STARTTLS on a greeted connection per `mode`. @throws RelayError `ERR_RELAY_TLS` when required and impossible, or the handshake failed */
+  private async startTls(conn: OutboundConn, key: string, mode: 'opportunistic' | 'require'): Promise<void> {
+    const s = conn.session;
+    const can = this.o.transport === 'kernel' && s.has('STARTTLS');
+    if (!can) {
+      if (mode === 'require') {
+        throw new RelayError('ERR_RELAY_TLS', this.o.transport === 'kernel' ? `TLS is required, but was not offered by ${key}` : 'TLS is required, but the netlayers transport sends cleartext only');
+      }
+      return;
+    }
+    try {
+      await s.startTls();
+    } catch (e) {
+      const refused = (e as { reply?: { code: number } }).reply !== undefined && s.state !== 'Closed';
+      if (refused && mode === 'opportunistic') return; // e.g. 454: stay in cleartext
+      throw new RelayError('ERR_RELAY_TLS', `STARTTLS with ${key} failed: ${(e as Error).message}`);
+    }
   }
 
   /** Returns a connection after a transaction (`reusable` false closes it). */
@@ -151,7 +186,16 @@ export class ConnectionPool {
         timer.cancel();
         sock.removeAllListeners('error');
         sock.on('error', () => {}); // reported to the session as a lost connection
-        const session = attachClientSession(sock, { timers: this.o.timers, clientName: this.o.clientName });
+        const t = this.o.tlsOptions ?? {};
+        const session = attachClientSession(sock, {
+          timers: this.o.timers,
+          clientName: this.o.clientName,
+          startTls: clientStartTls({
+            ...(net.isIP(ep.host) === 0 ? { servername: ep.host } : {}),
+            ...(t.ca !== undefined ? { ca: t.ca } : {}),
+            rejectUnauthorized: t.rejectUnauthorized ?? false,
+          }),
+        });
         resolve({ key, session, sendSkbs: undefined, uses: 0, destroy: () => sock.destroy() });
       });
     });
