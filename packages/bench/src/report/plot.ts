@@ -53,7 +53,7 @@ export async function renderSvg(cs: Cell[], readings: Reading[], sizes: string[]
       },
     ],
   };
-  const compiled = vl.compile(spec).spec;
+  const compiled = vl.compile({ ...spec, config: { legend: { labelLimit: 400 } } } as typeof spec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
