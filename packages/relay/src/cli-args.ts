@@ -21,7 +21,7 @@ function list(v: string): string[] {
 }
 
 /** Parses argv into relay options (exported for tests). */
-export function parseArgs(argv: readonly string[]): RelayOptions & { logLevel: string } {
+export function parseArgs(argv: readonly string[]): RelayOptions & { logLevel: string; tap?: { dev: string; addr: string; gw?: string } } {
   const cmd = new Command('netlayers-relay')
     .description('SMTP relay: accepts mail and forwards it to a next hop, with copy or zero-copy forwarding')
     .requiredOption('--next-hop <host:port>', 'smarthost every message is forwarded to')
@@ -39,6 +39,9 @@ export function parseArgs(argv: readonly string[]): RelayOptions & { logLevel: s
     .option('--tls-cert <file>', 'PEM certificate for STARTTLS')
     .addOption(new Option('--outbound-tls <mode>', 'STARTTLS to the next hop').choices(['off', 'opportunistic', 'require']).default('opportunistic'))
     .option('--outbound-tls-ca <file>', 'CA certificates (PEM) that outbound TLS trusts; with it, unverified certificates are refused')
+    .option('--tap-dev <name>', 'TAP interface our stack uses with --transport netlayers (created if absent; needs CAP_NET_ADMIN)')
+    .option('--tap-addr <cidr>', "our stack's address on the TAP interface, e.g. 198.18.0.2/24")
+    .option('--tap-gw <addr>', 'default gateway of our stack on the TAP interface')
     .option('--max-connections <n>', 'concurrent inbound connections', int)
     .option('--max-connections-per-client <n>', 'concurrent inbound connections per client address', int)
     .option('--no-fsync', 'do not fsync the spool (benchmarks on tmpfs only)')
@@ -61,6 +64,9 @@ export function parseArgs(argv: readonly string[]): RelayOptions & { logLevel: s
     tlsKey?: string;
     tlsCert?: string;
     outboundTls: 'off' | 'opportunistic' | 'require';
+    tapDev?: string;
+    tapAddr?: string;
+    tapGw?: string;
     outboundTlsCa?: string;
     maxConnections?: number;
     maxConnectionsPerClient?: number;
@@ -68,6 +74,9 @@ export function parseArgs(argv: readonly string[]): RelayOptions & { logLevel: s
     logLevel: string;
   }>();
   if ((a.tlsKey === undefined) !== (a.tlsCert === undefined)) throw new InvalidArgumentError('--tls-key and --tls-cert go together');
+  if (a.transport === 'netlayers' && (a.tapDev === undefined || a.tapAddr === undefined)) {
+    throw new InvalidArgumentError('--transport netlayers runs our stack on a TAP interface: give --tap-dev NAME and --tap-addr A.B.C.D/LEN');
+  }
   const routes: Record<string, string> = {};
   for (const r of a.route) {
     const eq = r.indexOf('=');
@@ -93,6 +102,7 @@ export function parseArgs(argv: readonly string[]): RelayOptions & { logLevel: s
     ...(a.maxConnectionsPerClient !== undefined ? { maxConnectionsPerClient: a.maxConnectionsPerClient } : {}),
     fsync: a.fsync,
     logLevel: a.logLevel,
+    ...(a.tapDev !== undefined && a.tapAddr !== undefined ? { tap: { dev: a.tapDev, addr: a.tapAddr, ...(a.tapGw !== undefined ? { gw: a.tapGw } : {}) } } : {}),
   };
 }
 

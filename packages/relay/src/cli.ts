@@ -7,6 +7,7 @@
 import { parseArgs } from './cli-args.js';
 import { defaultLogger } from './log.js';
 import { createRelay } from './relay.js';
+import type { TcpStack } from '@netlayers/tcp';
 
 async function main(): Promise<void> {
   let opts: ReturnType<typeof parseArgs>;
@@ -18,13 +19,20 @@ async function main(): Promise<void> {
     if ((e as { code?: string }).code?.startsWith('commander.') !== true) process.stderr.write(`netlayers-relay: ${(e as Error).message}\n`);
     process.exit(2);
   }
-  if (opts.transport === 'netlayers') {
-    process.stderr.write('netlayers-relay: --transport netlayers needs a network device for our stack (the TAP package, @netlayers/netdev-tap, does not exist yet); use createRelay({ transport: "netlayers", stack }) from code\n');
-    process.exit(2);
-  }
-  const { logLevel, ...relayOpts } = opts;
+  const { logLevel, tap, ...relayOpts } = opts;
   const logger = defaultLogger(logLevel);
-  const relay = createRelay({ ...relayOpts, logger });
+  let host: { tcp: TcpStack; close(): void } | undefined;
+  if (tap !== undefined) {
+    // --transport netlayers: our whole stack on a TAP interface (offloads on), driven by this process
+    try {
+      const { createTapHost } = await import('@netlayers/netdev-tap');
+      host = createTapHost({ ifname: tap.dev, addr: tap.addr, ...(tap.gw !== undefined ? { gw: tap.gw } : {}), offloads: true, rxHeadroom: 192 });
+    } catch (e) {
+      logger.error({ err: (e as Error).message, code: (e as { code?: string }).code }, 'cannot open the TAP interface');
+      process.exit(1);
+    }
+  }
+  const relay = createRelay({ ...relayOpts, ...(host !== undefined ? { stack: host.tcp } : {}), logger });
   try {
     await relay.listen();
   } catch (e) {
@@ -37,7 +45,10 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal: sig }, 'stopping');
     relay.close().then(
-      () => process.exit(0),
+      () => {
+        host?.close();
+        process.exit(0);
+      },
       (e: unknown) => {
         logger.error({ err: String(e) }, 'stop failed');
         process.exit(1);
