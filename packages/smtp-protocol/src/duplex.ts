@@ -28,6 +28,8 @@ export interface DuplexLike {
   readonly remotePort?: number | undefined;
   /** Octets queued for writing (`stream.writableLength`), for the reply-buffer bound. */
   readonly writableLength?: number | undefined;
+  /** `stream.writableNeedDrain`: false once a full buffer has drained (no 'drain' is coming). */
+  readonly writableNeedDrain?: boolean | undefined;
 }
 
 /**
@@ -51,6 +53,8 @@ export type AttachServerOptions = Omit<ServerSessionOptions, 'transport' | 'time
 
 /** A promise that settles on the stream's next `drain` or `close`. */
 function drained(stream: DuplexLike): Promise<void> {
+  // already drained (the 'drain' of an earlier false write has fired): waiting would hang
+  if (stream.writableNeedDrain === false) return Promise.resolve();
   return new Promise<void>((resolve) => {
     const done = (): void => {
       stream.removeListener('drain', done);
