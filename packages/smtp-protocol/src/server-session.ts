@@ -587,6 +587,23 @@ export class ServerSession {
     this.fail421('4.3.2', text, new SmtpError('ERR_SMTP_ABORTED', 'server shutdown'));
   }
 
+  /**
+   * Graceful shutdown (RFC 5321 §3.8): a session between transactions gets the
+   * 421 now; one inside a transaction finishes it (its final reply is sent —
+   * mail accepted is acknowledged) and gets the 421 in answer to its next
+   * command other than QUIT.
+   */
+  drain(text = 'Service shutting down'): void {
+    this.drainText = text;
+    if (this.betweenTransactions()) this.shutdown(text);
+  }
+
+  private drainText: string | undefined;
+
+  private betweenTransactions(): boolean {
+    return this._state === 'Begin' || this._state === 'Wait' || this._state === 'MailCompleted';
+  }
+
   /** Replies 421 (dropping replies not yet written) and closes (RFC 5321 §3.8). */
   private fail421(enhanced: string, text: string, reason: SmtpError): void {
     if (this._state === 'Closed' || this.closing) return;
@@ -933,6 +950,10 @@ export class ServerSession {
     // RFC 5321 §4.5.3.1.4 (+ RFC 1870 §3, RFC 3461 §5, RFC 6531): per-verb line limit.
     if (length > commandLineLimit(cmd.verb, { size: true, smtputf8: this.ext.smtputf8, dsn: this.ext.dsn, eightBitMime: this.ext.eightBitMime })) {
       this.reply(500, '5.5.6', 'Line too long');
+      return;
+    }
+    if (this.drainText !== undefined && cmd.verb !== 'QUIT' && this.betweenTransactions()) {
+      this.shutdown(this.drainText); // draining: the transaction in progress has ended
       return;
     }
     if (this.connectRejected && cmd.verb !== 'QUIT') {

@@ -70,7 +70,7 @@ export class KernelListener implements InboundListener {
 
   close(graceMs: number): Promise<void> {
     return new Promise<void>((resolve) => {
-      for (const s of [...this.sessions]) s.shutdown();
+      for (const s of [...this.sessions]) s.drain();
       const t = this.ctx.o.timers.setTimeout(() => {
         for (const so of this.sockets) so.destroy();
       }, graceMs);

@@ -107,7 +107,7 @@ export class NetlayersListener implements InboundListener {
       tcpClose(this.lsk);
       this.lsk = null;
     }
-    for (const s of [...this.sessions]) s.shutdown();
+    for (const s of [...this.sessions]) s.drain();
     if (this.conns.size === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const t = this.ctx.o.timers.setTimeout(() => {
