@@ -58,7 +58,9 @@ describe.skipIf(why !== undefined || swaks === undefined || sinkTool === undefin
     await new Promise((r) => setTimeout(r, 300));
     const out = execFileSync('ip', ['netns', 'exec', ns, swaks!, '--server', '198.18.0.2:25', '--from', 'a@src.test', '--to', 'b@dst.test', '--body', 'hello through the TAP', '--timeout', '20'], { encoding: 'utf8', timeout: 60_000 });
     expect(out).toMatch(/<- {2}250 /);
-    await waitFor(() => dumpedFiles(dump).length === 1, 20_000, 'the message at smtp-sink');
+    // smtp-sink creates the dump file before it has written it: wait for the whole message
+    const complete = (): boolean => dumpedFiles(dump).length === 1 && dumpedMessage(dumpedFiles(dump)[0]!).includes('hello through the TAP');
+    await waitFor(complete, 20_000, 'the message at smtp-sink');
     const got = dumpedMessage(dumpedFiles(dump)[0]!);
     expect(got).toMatch(/^Received: from \S+ \(\[198\.18\.0\.1\]\)\n\tby relay\.test \(netlayers-relay\)/);
     expect(got).toMatch(/hello through the TAP/);
