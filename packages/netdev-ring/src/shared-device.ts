@@ -29,7 +29,7 @@
  * @module
  */
 import type { TimerService } from '@netlayers/clock';
-import { allocSkb, csumFold, IpSummed, skbChecksum, type SkbPool, type SkBuff } from '@netlayers/skbuff';
+import { allocSkb, IpSummed, skbPartialCsum, type SkbPool, type SkBuff } from '@netlayers/skbuff';
 import { skbChecksumHelp } from './csum-help.js';
 import { NetdevError } from './errors.js';
 import type { ImpairmentProfile, ImpairmentStats } from './impairment.js';
@@ -281,9 +281,8 @@ function frameBytes(skb: SkBuff): RingFrame {
 function framePartial(skb: SkBuff): RingFrame | undefined {
   const start = skb.csumStart - skb.data;
   const field = start + skb.csumOffset;
-  const head = skb.tail - skb.data;
-  if (start < 0 || field + 2 > head) return undefined;
-  const v = csumFold(skbChecksum(skb, start, skb.len - start, 0)) || 0xffff;
+  if (start < 0 || field + 2 > skb.tail - skb.data) return undefined;
+  const v = skbPartialCsum(skb);
   const parts: Uint8Array[] = [];
   gather(skb, parts);
   const linear = parts[0]!;

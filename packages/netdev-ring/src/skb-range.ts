@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { allocSkb, MAX_SKB_FRAGS, Page, type SkBuff } from '@netlayers/skbuff';
+import { allocSkb, MAX_SKB_FRAGS, skbBorrowLinear, type Page, type SkBuff } from '@netlayers/skbuff';
 
 /**
  * The references of one segmentation run: the borrowed pages over the linear
@@ -31,12 +31,8 @@ export class RangeRefs {
   linearPage(src: SkBuff, off: number): Page {
     let p = this.borrowed.get(src);
     if (p === undefined) {
-      // Keeps the buffer (and dataref) alive while a segment refers to it. It never
-      // touches the header area: released, so the owner's clones may still push headers.
-      const keep = src.clone();
-      keep.pull(off);
-      keep.headerRelease();
-      p = Page.borrow(keep.buf, () => keep.free());
+      // keeps the buffer (and dataref) alive while a segment refers to it, header released
+      p = skbBorrowLinear(src, off);
       this.borrowed.set(src, p);
     }
     return p;

@@ -48,4 +48,5 @@ export {
   csumReplace2,
   csumReplace4,
 } from './csum.js';
-export { skbChecksum, skbChecksumHelp, skbChecksumComplete, skbCopyAndCsumBits } from './skb-csum.js';
+export { skbChecksum, skbChecksumHelp, skbChecksumComplete, skbCopyAndCsumBits, skbPartialCsum } from './skb-csum.js';
+export { skbBorrowLinear } from './borrow.js';

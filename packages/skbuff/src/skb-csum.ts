@@ -41,18 +41,34 @@ export function skbCopyAndCsumBits(skb: SkBuff, offset: number, dst: Uint8Array,
  */
 export function skbChecksumHelp(skb: SkBuff): void {
   if (skb.ipSummed !== IpSummed.PARTIAL) return;
-  const start = skb.csumStart - skb.data;
-  const field = start + skb.csumOffset;
-  if (start < 0 || field + 2 > skb.len) skbThrow('SKB_RANGE', `csumStart/csumOffset outside the packet`);
+  partialRange(skb);
+  const field = skb.csumStart - skb.data + skb.csumOffset;
   skb.ensureWritable(field + 2);
-  const s = skb.csumStart - skb.data; // ensureWritable may have moved buffers
-  // `csum_fold(csum) ?: CSUM_MANGLED_0`: a computed 0 goes out as 0xffff (for UDP 0
-  // would mean "no checksum"; TCP and ICMP accept either form).
-  const v = csumFold(skbChecksum(skb, s, skb.len - s, 0)) || 0xffff;
-  const at = skb.data + s + skb.csumOffset;
+  const v = skbPartialCsum(skb); // ensureWritable may have moved buffers: offsets are data-relative
+  const at = skb.csumStart + skb.csumOffset;
   skb.buf[at] = v >>> 8;
   skb.buf[at + 1] = v & 0xff;
   skb.ipSummed = IpSummed.NONE;
+}
+
+/**
+ * The value a CHECKSUM_PARTIAL skb's checksum field must hold: the sum from
+ * `csumStart` to the end (the field holding the pseudo-header sum), folded,
+ * `csum_fold(csum) ?: CSUM_MANGLED_0` (a computed 0 goes out as 0xffff: for UDP
+ * 0 would mean "no checksum"; TCP and ICMP accept either form). Writes nothing,
+ * for a device that finishes the sum in the frame it sends rather than in a
+ * possibly shared skb.
+ * @throws SkbError `SKB_RANGE` if csumStart/csumOffset lie outside the packet
+ */
+export function skbPartialCsum(skb: SkBuff): number {
+  partialRange(skb);
+  const s = skb.csumStart - skb.data;
+  return csumFold(skbChecksum(skb, s, skb.len - s, 0)) || 0xffff;
+}
+
+function partialRange(skb: SkBuff): void {
+  const start = skb.csumStart - skb.data;
+  if (start < 0 || start + skb.csumOffset + 2 > skb.len) skbThrow('SKB_RANGE', `csumStart/csumOffset outside the packet`);
 }
 
 /**

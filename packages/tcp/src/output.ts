@@ -18,7 +18,8 @@ import {
   csumPartial,
   csumTcpUdpNofold,
   IpSummed,
-  Page,
+  type Page,
+  skbBorrowLinear,
   skbChecksum,
   type SkBuff,
 } from '@netlayers/skbuff';
@@ -268,21 +269,17 @@ export function tcpFragment(sk: TcpSock, skb: SkBuff, len: number): void {
     // payload as its headroom, so pushing its headers would copy it (expandHead).
     tail = allocSkb(sk.stack.maxTcpHeader, { pool: sk.stack.pool });
     tail.reserve(sk.stack.maxTcpHeader);
-    const keep = skb.clone();
     let page: Page;
     try {
-      keep.pull(len);
-      keep.headerRelease();
-      page = Page.borrow(keep.buf, () => keep.free());
+      page = skbBorrowLinear(skb, len);
     } catch (e) {
-      keep.free();
       tail.free();
       throw e;
     }
     try {
-      tail.addFrag(page, keep.data, keep.len, 0);
+      tail.addFrag(page, skb.data + len, skb.len - len, 0);
     } catch (e) {
-      page.put(); // the last user reference: releases `keep`
+      page.put(); // the last user reference: releases the borrowed buffer
       tail.free();
       throw e;
     }

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { allocSkb, MAX_SKB_FRAGS, Page, type SkBuff, type SkbPool } from '@netlayers/skbuff';
+import { allocSkb, MAX_SKB_FRAGS, skbBorrowLinear, type SkBuff, type SkbPool } from '@netlayers/skbuff';
 
 /** Options of {@link skbSlice}. */
 export interface SliceOptions {
@@ -52,9 +52,7 @@ export function skbSlice(skb: SkBuff, off: number, len: number, opts: SliceOptio
     } else {
       // A clone of a paged skb cannot be trimmed without unsharing (copying) its head:
       // the linear bytes become a frag over a borrowed page of the linear buffer instead.
-      const keep = skb.clone();
-      keep.headerRelease();
-      const page = Page.borrow(keep.buf, () => keep.free());
+      const page = skbBorrowLinear(skb, 0);
       try {
         head().addFrag(page, skb.data + off, Math.min(end, headlen) - off);
       } catch (e) {
