@@ -16,6 +16,19 @@ export const CB_END_SEQ = 1;
 export const CB_FLAGS = 2;
 /** ACK number carried (received segments). */
 export const CB_ACK = 3;
+/**
+ * Scoreboard bits of a sent segment (Linux `TCP_SKB_CB(skb)->sacked`; shares
+ * `CB_ACK`'s slot, which only received segments use): {@link TCPCB_SACKED_ACKED}…
+ */
+export const CB_SACKED = 3;
+/** The receiver SACKed this segment. */
+export const TCPCB_SACKED_ACKED = 1;
+/** A retransmission of this segment is in flight. */
+export const TCPCB_SACKED_RETRANS = 2;
+/** The segment is deemed lost (RFC 6675 IsLost, RACK) and awaits retransmission. */
+export const TCPCB_LOST = 4;
+/** The segment was retransmitted at least once (Karn, undo). */
+export const TCPCB_EVER_RETRANS = 8;
 /** Last transmission time in ms (sent segments); 0 = never sent. */
 export const CB_WHEN = 4;
 /** On receive, the TCP header length (the header was pulled; shares `CB_WHEN`'s slot). */
