@@ -188,7 +188,7 @@ const GRO_HEAD_PAD = 32;
  * The skb a merge starts from. The head of a merge gets its headers rewritten and
  * a frag list, so it must own its data. A clone (e.g. the very skb a same-thread
  * sender keeps for retransmission) is not copied: a fresh head gets a copy of its
- * `hdrLen` header bytes (metered `copyBits`) and the clone, headers pulled off, is
+ * `hdrLen` header bytes (metered `headers`) and the clone, headers pulled off, is
  * chained as the first member of its `fragList` — Linux's `skb_gro_receive`
  * frag_list path when the held packet cannot take a frag list itself. Called when
  * the second segment merges (a packet held alone is delivered unchanged). The new
@@ -200,7 +200,7 @@ function mergeHead(skb: SkBuff, hdrLen: number): SkBuff {
   try {
     h.reserve(GRO_HEAD_PAD);
     const d = h.putOff(hdrLen);
-    skb.copyBits(0, h.buf, hdrLen, d);
+    skb.copyHeaders(h.buf, hdrLen, d);
     h.networkHeader = d;
     h.transportHeader = d + 20;
     skbCopyMeta(h, skb);

@@ -58,8 +58,9 @@ describe('GSO then GRO, zero-copy', () => {
           skb.free();
           expect(segs.length).toBe(Math.ceil(plen / mss));
           const gso = copyStatsDelta(before, skbStats());
-          expect(gso.copies.copyBits).toBe(segs.length * HDR); // one header per segment
-          expect(gso.bytesCopied).toBe(gso.copies.copyBits); // and nothing else
+          expect(gso.copies.headers).toBe(segs.length * HDR); // one header per segment
+          expect(gso.bytesCopied).toBe(gso.copies.headers); // and nothing else
+          expect(gso.payloadBytesCopied).toBe(0);
           const out: SkBuff[] = [];
           const gro = new GroList((s) => out.push(s));
           const kept: SkBuff[] = [];
@@ -81,8 +82,9 @@ describe('GSO then GRO, zero-copy', () => {
           const groCopies = copyStatsDelta(g0, skbStats());
           // GRO copies the IPv4+TCP header of a cloned merge head, nothing else.
           const mergedClones = cloneSegs ? out.filter((s) => s.gsoSegs > 1).length : 0;
-          expect(groCopies.copies.copyBits).toBe(mergedClones * 40);
-          expect(groCopies.bytesCopied).toBe(groCopies.copies.copyBits);
+          expect(groCopies.copies.headers).toBe(mergedClones * 40);
+          expect(groCopies.bytesCopied).toBe(groCopies.copies.headers);
+          expect(groCopies.payloadBytesCopied).toBe(0);
           expect(gro.stats().passed).toBe(0); // every checksum verified, nothing refused
           const got = Buffer.concat(out.map(payloadOf));
           expect(got.equals(Buffer.from(payload))).toBe(true);

@@ -155,7 +155,7 @@ function wr32(b: Uint8Array, o: number, v: number): void {
  *
  * Zero-copy, as Linux's `skb_segment`: each segment is a fresh head whose linear
  * area holds only the link, IPv4 and TCP headers (copied from `skb` with
- * `copyBits`: `payload offset` bytes per segment, metered); its payload is
+ * `copyHeaders`: `payload offset` bytes per segment, metered as `headers`); its payload is
  * referenced as page frags (shared frags of `skb`, and borrowed pages over its
  * linear area: see {@link skbAppendRange}). The TCP checksum is computed in place
  * over those references, or left CHECKSUM_PARTIAL for the device.
@@ -194,7 +194,7 @@ export function skbGsoSegment(skb: SkBuff, opts: GsoOptions): SkBuff[] | null {
       // super-skb's, already charged to its sender (and keeps receive windows as before).
       seg.truesize -= headroom - NET_SKB_PAD;
       const base = seg.putOff(payload);
-      skb.copyBits(0, seg.buf, payload, base); // the headers only
+      skb.copyHeaders(seg.buf, payload, base); // the headers only (metered as headers)
       const refs = new SegmentRefs(seg, run);
       try {
         skbAppendRange(refs, skb, payload + off, segLen);

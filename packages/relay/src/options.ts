@@ -126,7 +126,9 @@ export interface RelayStats {
   bytesForwarded: number;
   /** Octets copied by skbuff since the relay was created (process-wide `skbStats().bytesCopied` delta). */
   bytesCopied: number;
-  /** The same octets by kind of skbuff operation (`skbStats().copies` delta: linearize, expandHead, copyBits…). */
+  /** Of those, payload octets (`payloadBytesCopied`: without the protocol headers software GSO/GRO copy into new heads). */
+  payloadBytesCopied: number;
+  /** The same octets by kind of skbuff operation (`skbStats().copies` delta: linearize, expandHead, copyBits…, headers). */
   copies: SkbCopyKinds;
   /** Of those, octets of the relay's own `Received:` headers (the one copy zero-copy forwarding makes). */
   headerBytesCopied: number;

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import type { SkbCopyStats, SkbStats } from '@netlayers/skbuff';
+import type { SkbCopyKinds, SkbCopyStats, SkbStats } from '@netlayers/skbuff';
 import { copyStatsDelta, skbStats } from '@netlayers/skbuff';
 import type { Endpoint } from './addr.js';
 import { createContext, resolveOptions, type RelayContext } from './context.js';
@@ -173,7 +173,7 @@ class RelayImpl implements Relay {
       bytesReceived: c.bytesReceived,
       bytesForwarded: c.bytesForwarded,
       bytesCopied: copied(skbStats()) - this.copyBase,
-      copies: { ...copyStatsDelta(this.copyKindsBase, skbCopyStats()).copies },
+      ...copyDelta(this.copyKindsBase),
       headerBytesCopied: c.headerBytesCopied,
       socketBytesCopied: c.socketBytesCopied,
     };
@@ -182,7 +182,12 @@ class RelayImpl implements Relay {
 
 function skbCopyStats(): SkbCopyStats {
   const s = skbStats();
-  return { bytesCopied: s.bytesCopied, copies: s.copies };
+  return { bytesCopied: s.bytesCopied, payloadBytesCopied: s.payloadBytesCopied, copies: s.copies };
+}
+
+function copyDelta(base: SkbCopyStats): { payloadBytesCopied: number; copies: SkbCopyKinds } {
+  const d = copyStatsDelta(base, skbCopyStats());
+  return { payloadBytesCopied: d.payloadBytesCopied, copies: { ...d.copies } };
 }
 
 function copied(s: SkbStats): number {

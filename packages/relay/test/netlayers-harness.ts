@@ -99,6 +99,12 @@ export async function startHarness(tbOpts: TestbedOptions, relayOpts: Partial<Re
   return h;
 }
 
+/** Payload bytes copied so far, process-wide (protocol headers that GSO/GRO copy into new heads are metered apart). */
 export function copiedNow(): number {
-  return skbStats().bytesCopied;
+  return skbStats().payloadBytesCopied;
+}
+
+/** Protocol header bytes copied so far by software GSO and GRO (`copies.headers`). */
+export function headersCopiedNow(): number {
+  return skbStats().copies.headers;
 }

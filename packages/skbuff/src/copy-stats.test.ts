@@ -5,6 +5,7 @@
 import * as fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  SKB_MAX_HEADER_COPY,
   PagePool,
   SkbError,
   SkbPool,
@@ -62,6 +63,7 @@ const ZERO: SkbCopyKinds = {
   storeBits: 0,
   pull: 0,
   other: 0,
+  headers: 0,
 };
 
 /** Run `fn`; return what it added to the pool's meter, checking the process-wide meter moved alike. */
@@ -103,10 +105,28 @@ describe('copy meter: each copying operation adds the bytes it moves', () => {
   it('storeBits adds src.length', () => {
     const skb = build(0, 30, [40]);
     expectCopies(() => skb.storeBits(25, bytes(10, 99)), { storeBits: 10 });
+
     const c = skb.clone();
     expectCopies(() => expect(() => skb.storeBits(0, bytes(4))).toThrow(), {}); // refused: shared
     c.free();
     skb.free();
+  });
+
+  it('copyHeaders counts linear header bytes apart from payload, and refuses more', () => {
+    const skb = build(16, 60, [100]);
+    const dst = new Uint8Array(64);
+    expectCopies(() => skb.copyHeaders(dst, 54, 2), { headers: 54 });
+    const d = metered(() => skb.copyHeaders(dst, 54, 2));
+    expect(d.bytesCopied).toBe(54);
+    expect(d.payloadBytesCopied).toBe(0);
+    expect(Array.from(dst.subarray(2, 56))).toEqual(Array.from(skb.bytes().subarray(0, 54)));
+    expectCopies(() => expect(() => skb.copyHeaders(new Uint8Array(200), 61)).toThrowError(expect.objectContaining({ code: 'SKB_RANGE' })), {}); // past headlen
+    expectCopies(() => expect(() => skb.copyHeaders(dst, 54, 20)).toThrowError(expect.objectContaining({ code: 'SKB_RANGE' })), {}); // past dst
+    const big = build(0, SKB_MAX_HEADER_COPY + 1);
+    expect(() => big.copyHeaders(new Uint8Array(512), SKB_MAX_HEADER_COPY + 1)).toThrowError(expect.objectContaining({ code: 'SKB_RANGE' }));
+    expectCopies(() => big.copyHeaders(new Uint8Array(512), SKB_MAX_HEADER_COPY), { headers: SKB_MAX_HEADER_COPY });
+    skb.free();
+    big.free();
   });
 
   it('copy adds headroom + len; unshare of a clone counts as a copy', () => {

@@ -15,12 +15,18 @@
  * | `pskbCopy`   | `pskbCopy`                                                       | headroom + headlen  |
  * | `expandHead` | `expandHead`, and the reallocation inside `cow`, `cowHead`, `ensureWritable`, `trim`, `mayPull`, `linearize` | headroom + headlen |
  * | `pull`       | `mayPull` / `ensureWritable` pulling paged bytes into the linear area | bytes pulled     |
+ * | `headers`    | `copyHeaders`: protocol headers copied into a new head (software GSO, GRO) | `len` (≤ {@link SKB_MAX_HEADER_COPY}) |
  * | `linearize`  | `linearize` pulling paged bytes into the linear area             | bytes pulled        |
  * | `other`      | copies by code outside this package, reported with {@link countSkbCopy} | as reported   |
  *
  * Reading in place (`bytes()`, `chunks()`, `forEachChunk`, checksums), clones,
  * `push`/`pull`/`put`/`reserve`/`trim`, `setDataPart` and moving page fragments
  * copy nothing and add nothing. `putZero` fills, it does not copy.
+ *
+ * `bytesCopied` is the sum of every kind; `payloadBytesCopied` leaves out
+ * `headers`, which are per-packet protocol headers and not data (Linux's
+ * `skb_segment` and GRO copy them too). A path called zero-copy shows a
+ * `payloadBytesCopied` of 0.
  *
  * The counters are monotonic totals (doubles: exact up to 2^53 bytes) and are never
  * reset: to measure a piece of code, take a snapshot before and after and subtract
@@ -50,12 +56,19 @@ export interface SkbCopyKinds {
   readonly pull: number;
   /** Copies reported by other code with {@link countSkbCopy}. */
   readonly other: number;
+  /** `copyHeaders()`: protocol headers copied into a fresh head (GSO segments, GRO heads). */
+  readonly headers: number;
 }
+
+/** The most bytes one `copyHeaders` call may copy: Ethernet + VLANs + IPv4 and TCP with full options fit. */
+export const SKB_MAX_HEADER_COPY = 256;
 
 /** The copy meter of a pool or of the process. */
 export interface SkbCopyStats {
   /** Total bytes copied (the sum of `copies`). Monotonic: diff two snapshots. */
   readonly bytesCopied: number;
+  /** `bytesCopied` without `copies.headers`: data (payload) bytes copied. */
+  readonly payloadBytesCopied: number;
   /** The same bytes by kind of operation. */
   readonly copies: SkbCopyKinds;
 }
@@ -71,6 +84,7 @@ export class CopyCounters {
   storeBits = 0;
   pull = 0;
   other = 0;
+  headers = 0;
 
   /** Snapshot as a plain {@link SkbCopyStats}. */
   snapshot(): SkbCopyStats {
@@ -92,14 +106,15 @@ const KINDS: readonly (keyof SkbCopyKinds)[] = [
   'storeBits',
   'pull',
   'other',
+  'headers',
 ];
 
-/** `{ bytesCopied, copies }` with `copies[k] = get(k)` and their sum. */
+/** `{ bytesCopied, payloadBytesCopied, copies }` with `copies[k] = get(k)` and their sum. */
 function kindsStats(get: (k: keyof SkbCopyKinds) => number): SkbCopyStats {
   const copies = {} as Record<keyof SkbCopyKinds, number>;
   let bytesCopied = 0;
   for (const k of KINDS) bytesCopied += copies[k] = get(k);
-  return { bytesCopied, copies };
+  return { bytesCopied, payloadBytesCopied: bytesCopied - copies.headers, copies };
 }
 
 /**

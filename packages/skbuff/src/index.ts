@@ -11,7 +11,7 @@ export { SkbError, type SkbErrorCode } from './errors.js';
 export { Page, PagePool, defaultPagePool, type PagePoolOptions } from './page.js';
 export { SkbPool, defaultSkbPool, SKB_MIN_CLASS, SKB_MAX_CLASS, SKB_MAX_ALLOC, type SkbAllocSite, type SkbPoolOptions, type SkbPoolStats } from './pool.js';
 export { skbStats, type PoolStats, type SkbStats } from './stats.js';
-export { copyStatsDelta, countSkbCopy, type SkbCopyStats, type SkbCopyKinds } from './copy-stats.js';
+export { copyStatsDelta, countSkbCopy, SKB_MAX_HEADER_COPY, type SkbCopyStats, type SkbCopyKinds } from './copy-stats.js';
 export type { SkbFrag } from './shinfo.js';
 export {
   SkBuff,

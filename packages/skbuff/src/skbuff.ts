@@ -57,7 +57,7 @@
  *
  * @module
  */
-import { globalCopies } from './copy-stats.js';
+import { globalCopies, SKB_MAX_HEADER_COPY } from './copy-stats.js';
 import { csumBlockAdd, csumPartial, csumSub } from './csum.js';
 import { skbThrow } from './errors.js';
 import { IpSummed } from './ip-summed.js';
@@ -743,6 +743,26 @@ export class SkBuff {
     this.copyOut(offset, dst, len, dstOff);
     this.pool._copies.copyBits += len;
     globalCopies.copyBits += len;
+  }
+
+  /**
+   * Copy the first `len` linear bytes (from `data`) into `dst` at `dstOff`: the
+   * protocol headers a new head needs (software GSO's segments, a GRO merge head;
+   * Linux `skb_copy_from_linear_data`). Meter: `len` bytes under `headers`, which
+   * `payloadBytesCopied` leaves out, so it is bounded to linear bytes and to
+   * {@link SKB_MAX_HEADER_COPY}.
+   * @throws SkbError `SKB_RANGE` if `len` exceeds `headlen`, `SKB_MAX_HEADER_COPY` or `dst`
+   */
+  copyHeaders(dst: Uint8Array, len: number, dstOff = 0): void {
+    this.need();
+    if (badInt(len) || badInt(dstOff) || len > this.tail - this.data || len > SKB_MAX_HEADER_COPY || dstOff + len > dst.length) {
+      skbThrow('SKB_RANGE', `copyHeaders(len ${len}) of a ${this.tail - this.data}-byte linear area into ${dst.length} bytes at ${dstOff} (at most ${SKB_MAX_HEADER_COPY})`);
+    }
+    const s = this.data;
+    if (len < 16) for (let i = 0; i < len; i++) dst[dstOff + i] = this.buf[s + i]!;
+    else dst.set(this.buf.subarray(s, s + len), dstOff);
+    this.pool._copies.headers += len;
+    globalCopies.headers += len;
   }
 
   /** copyBits without argument checks or closures (the hot path of readers). */

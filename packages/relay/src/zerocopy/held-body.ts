@@ -28,7 +28,12 @@ export class HeldBody {
     this.skbs = skbs;
     this.size = size;
     let t = header.truesize;
-    for (const s of skbs) t += s.truesize;
+    for (const s of skbs) {
+      // we never write in front of the held data: their clones (sendSkbs → tcp_transmit_skb)
+      // may push headers into the headroom without a private copy (skb_header_release)
+      if (!s.nohdr) s.headerRelease();
+      t += s.truesize;
+    }
     this.truesize = t;
   }
 

@@ -60,7 +60,7 @@ export type ModelCopyMeter = { -readonly [K in keyof SkbCopyKinds]: number };
 
 /** A zeroed {@link ModelCopyMeter}. */
 export function newModelCopyMeter(): ModelCopyMeter {
-  return { linearize: 0, expandHead: 0, copyBits: 0, copy: 0, pskbCopy: 0, putData: 0, storeBits: 0, pull: 0, other: 0 };
+  return { linearize: 0, expandHead: 0, copyBits: 0, copy: 0, pskbCopy: 0, putData: 0, storeBits: 0, pull: 0, other: 0, headers: 0 };
 }
 
 /** Reference model of one skb. */
