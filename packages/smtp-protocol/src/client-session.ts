@@ -644,7 +644,6 @@ export class ClientSession {
 
   private async sendData(body: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<{ final: SmtpReply; size: number }> {
     let size = 0;
-    const normalize = this.o.normalizeLineEndings ?? true;
     this.dataFinalArrived = false;
     const finalP = this.takeDataFinal();
     const early = async (): Promise<{ final: SmtpReply; size: number }> => {
@@ -654,9 +653,29 @@ export class ClientSession {
       this.fail(new SmtpReplyError('end of data', final), true);
       return { final, size };
     };
+    try {
+      return await this.streamData(body, finalP, early, (n) => (size += n), () => size);
+    } catch (e) {
+      // The message source failed with part of the content sent: the server must never see
+      // the terminating dot (it would accept a truncated message) nor an RSET inside the data
+      // (it would be content): the connection ends, and the server discards the transaction.
+      finalP.catch(() => undefined); // rejected by the failure below; nobody awaits it now
+      if (this.failure === undefined) this.fail(new SmtpError('ERR_SMTP_ABORTED', `message source failed during DATA: ${(e as Error)?.message ?? String(e)}`, CONNECTION_LOST), true);
+      throw e;
+    }
+  }
+
+  /** The DATA content loop of {@link sendData}; `count` adds source octets. */
+  private async streamData(
+    body: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+    finalP: Promise<SmtpReply>,
+    early: () => Promise<{ final: SmtpReply; size: number }>,
+    count: (n: number) => void,
+    size: () => number,
+  ): Promise<{ final: SmtpReply; size: number }> {
     if (body instanceof Uint8Array || Symbol.iterator in body) {
       const src = body as Uint8Array | Iterable<Uint8Array>;
-      for (const c of encodeData(countingIter(src, (n) => (size += n)), { normalize })) {
+      for (const c of encodeData(countingIter(src, count), { normalize: this.o.normalizeLineEndings ?? true })) {
         this.write(c);
         if (this.needDrain) {
           await this.writable(finalP);
@@ -667,11 +686,11 @@ export class ClientSession {
       this.flushWrites();
     } else {
       // async source: stuff chunk by chunk, carrying line state across chunks
-      const stuffer = new DataEncoder(normalize);
+      const stuffer = new DataEncoder(this.o.normalizeLineEndings ?? true);
       const out: Uint8Array[] = [];
       for await (const chunk of body) {
         if (this.dataFinalArrived) return early();
-        size += chunk.length;
+        count(chunk.length);
         stuffer.push(chunk, out);
         for (const c of out) this.write(c);
         out.length = 0;
@@ -685,7 +704,7 @@ export class ClientSession {
       this.flushWrites();
     }
     const final = await finalP;
-    return { final, size };
+    return { final, size: size() };
   }
 
   /**
