@@ -34,6 +34,8 @@ export interface ResolvedOptions {
   maxBackoffMs: number;
   queueLifetimeMs: number;
   hopCountLimit: number;
+  headerSizeLimit: number;
+  proxyBufferBytes: number;
   connectTimeoutMs: number;
   connectionReuseMs: number;
   /** Bound on memory held by queued bodies in `memory` mode (and zero-copy bodies awaiting delivery). */
@@ -93,6 +95,8 @@ export function resolveOptions(o: RelayOptions): ResolvedOptions {
     maxBackoffMs: pos(o.maxBackoffMs, 4_000_000, 'maxBackoffMs'),
     queueLifetimeMs: pos(o.queueLifetimeMs, 5 * 24 * 3600_000, 'queueLifetimeMs'),
     hopCountLimit: pos(o.hopCountLimit, 50, 'hopCountLimit'),
+    headerSizeLimit: pos(o.headerSizeLimit, 102_400, 'headerSizeLimit'),
+    proxyBufferBytes: pos(o.proxyBufferBytes, 256 * 1024, 'proxyBufferBytes'),
     connectTimeoutMs: pos(o.connectTimeoutMs, 30_000, 'connectTimeoutMs'),
     connectionReuseMs: pos(o.connectionReuseMs, 2_000, 'connectionReuseMs'),
     maxHeldBytes: pos(o.maxHeldBytes, 512 * 1024 * 1024, 'maxHeldBytes'),

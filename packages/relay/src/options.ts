@@ -17,6 +17,8 @@
  * | `minBackoffMs` / `maxBackoffMs` | 300 s / 4000 s | `minimal_backoff_time` / `maximal_backoff_time` |
  * | `queueLifetimeMs` | 5 days | `maximal_queue_lifetime` |
  * | `hopCountLimit` | 50 | `hopcount_limit` |
+ * | `headerSizeLimit` | 102 400 octets | `header_size_limit` |
+ * | `proxyBufferBytes` | 256 KiB | (`smtpd_proxy_filter` streams through a pipe) |
  *
  * @module
  */
@@ -91,6 +93,10 @@ export interface RelayOptions {
   queueLifetimeMs?: number;
   /** More `Received:` headers than this → 554 5.4.6 (mail loop). Default 50. */
   hopCountLimit?: number;
+  /** Octets of the header section searched for `Received:` fields; a streaming proxy waits for at most this much before it starts forwarding. Default 102 400. */
+  headerSizeLimit?: number;
+  /** `accept: 'proxy'` with copy forwarding: content octets buffered between the sender and the next hop before the sender is slowed down. Default 256 KiB. */
+  proxyBufferBytes?: number;
   /** Outbound connection/command timeouts in ms (RFC 5321 §4.5.3.2 defaults). */
   connectTimeoutMs?: number;
   /** Idle outbound connections are kept this long for reuse. Default 2000 ms. */

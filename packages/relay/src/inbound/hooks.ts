@@ -35,6 +35,7 @@ import { formatReceived, HopCounter } from '../trace.js';
 import { HeldBody } from '../zerocopy/held-body.js';
 import { SkbOwner } from '../zerocopy/skb-owner.js';
 import { skbSlice } from '../zerocopy/slice.js';
+import { BodyChannel } from './body-channel.js';
 import type { ProxyForwarder } from './proxy.js';
 
 const enc = new TextEncoder();
@@ -89,21 +90,104 @@ interface Taken {
   hops: number;
 }
 
-async function takeBody(d: HookDeps, message: IncomingMessage, session: ServerSession, id: string): Promise<Taken> {
-  const o = d.ctx.o;
+/** Our `Received:` line for this message. */
+function receivedHeader(d: HookDeps, message: IncomingMessage, session: ServerSession, id: string): Uint8Array {
   const to = message.envelope.to;
-  const header = enc.encode(
+  return enc.encode(
     formatReceived({
       helo: session.clientName ?? 'unknown',
       address: session.remote.address,
-      by: o.hostname,
+      by: d.ctx.o.hostname,
       with: (session.esmtp ? 'ESMTP' : 'SMTP') + (session.secure ? 'S' : ''),
       id,
       for: to.length === 1 ? to[0]!.address : undefined,
       date: new Date(),
     }),
   );
-  const hop = new HopCounter();
+}
+
+/** Counts `Received:` fields in the first `limit` octets of content (Postfix's `header_size_limit`). */
+class BoundedHops {
+  private readonly hop = new HopCounter();
+  private seen = 0;
+  constructor(private readonly limit: number) {}
+  /** Feeds a chunk; true once the header section (or the limit) is behind us. */
+  push(chunk: Uint8Array): boolean {
+    if (this.done) return true;
+    const n = Math.min(chunk.length, this.limit - this.seen);
+    this.hop.push(n === chunk.length ? chunk : chunk.subarray(0, n));
+    this.seen += n;
+    return this.done;
+  }
+  get done(): boolean {
+    return this.hop.done || this.seen >= this.limit;
+  }
+  get count(): number {
+    return this.hop.count;
+  }
+}
+
+function loopReply(hops: number): SmtpResponse {
+  return reject(554, '5.4.6', `Too many hops (${hops} Received: headers): mail loop`);
+}
+
+/**
+ * Before-queue proxying with copy forwarding: the next hop's transaction starts once the
+ * header section has been read (loop detection), then every chunk goes on as it arrives
+ * through a bounded channel; the sender's reply is the next hop's.
+ */
+async function proxyStream(d: HookDeps, proxy: ProxyForwarder, message: IncomingMessage, session: ServerSession): Promise<SmtpResponse> {
+  const { ctx } = d;
+  const o = ctx.o;
+  const header = receivedHeader(d, message, session, 'proxy');
+  const hops = new BoundedHops(o.headerSizeLimit);
+  const ch = new BodyChannel(o.proxyBufferBytes);
+  const early: Uint8Array[] = [];
+  let size = header.length;
+  let forwarding: Promise<SmtpResponse> | undefined;
+  let loop = false;
+  const start = async (): Promise<void> => {
+    forwarding = proxy.forward(message.envelope, header, ch, undefined, session, header.length + (message.size ?? 0));
+    void forwarding.finally(() => ch.close()); // a next hop that answered early reads no more
+    for (const c of early) await ch.push(c);
+    early.length = 0;
+  };
+  try {
+    for await (const chunk of message) {
+      size += chunk.length;
+      if (loop) continue; // read to the end; the reply is 554
+      if (forwarding !== undefined) {
+        await ch.push(chunk);
+        continue;
+      }
+      early.push(chunk);
+      if (hops.push(chunk)) {
+        if (hops.count > o.hopCountLimit) loop = true;
+        else await start();
+      }
+    }
+  } catch (e) {
+    ch.fail(e); // the outbound side ends its connection without the dot
+    await forwarding?.catch(() => undefined);
+    throw e;
+  }
+  ctx.counters.bytesReceived += size;
+  if (!loop && hops.count > o.hopCountLimit) loop = true;
+  if (loop) {
+    ch.fail(new Error('mail loop'));
+    return loopReply(hops.count);
+  }
+  if (forwarding === undefined) await start();
+  ch.end();
+  const r = await forwarding!;
+  if (r.code < 300) ctx.counters.received++;
+  return r;
+}
+
+async function takeBody(d: HookDeps, message: IncomingMessage, session: ServerSession, id: string): Promise<Taken> {
+  const o = d.ctx.o;
+  const header = receivedHeader(d, message, session, id);
+  const hop = new BoundedHops(o.headerSizeLimit);
   if (o.forward === 'zerocopy') {
     const stack = o.stack!;
     const skbs: SkBuff[] = [];
@@ -147,18 +231,17 @@ async function acceptBody(d: HookDeps, message: IncomingMessage, session: Server
   const env = message.envelope;
   let writer: StoreWriter | undefined;
   let taken: Taken | undefined;
+  if (d.proxy !== undefined && o.forward !== 'zerocopy') return proxyStream(d, d.proxy, message, session);
   try {
     if (o.accept !== 'proxy') writer = store.begin();
     taken = await takeBody(d, message, session, writer?.id ?? 'proxy');
     ctx.counters.bytesReceived += taken.size;
-    if (taken.hops > o.hopCountLimit) {
-      throw Object.assign(new Error('loop'), { reply: reject(554, '5.4.6', `Too many hops (${taken.hops} Received: headers): mail loop`) });
-    }
+    if (taken.hops > o.hopCountLimit) throw Object.assign(new Error('loop'), { reply: loopReply(taken.hops) });
     if (taken.held !== undefined && ctx.heldBytes + taken.held.truesize > o.maxHeldBytes && o.accept !== 'spool') {
       throw new QueueError('QUEUE_FULL', `held bodies would exceed maxHeldBytes ${o.maxHeldBytes}`);
     }
     if (d.proxy !== undefined) {
-      const r = await d.proxy.forward(env, taken.header, taken.views, taken.held, session);
+      const r = await d.proxy.forward(env, taken.header, taken.views, taken.held, session, taken.size);
       taken.held?.free();
       if (r.code < 300) ctx.counters.received++;
       return r;

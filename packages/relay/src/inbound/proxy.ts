@@ -10,6 +10,14 @@
  * refuses others, the sender gets 250 for the accepted ones' sake and the
  * refusals are logged — the one case where a proxy cannot mirror per-recipient
  * replies after DATA (Postfix's proxy has the same limit).
+ *
+ * With `copy` forwarding the content is streamed: the next hop's transaction
+ * starts once our header section is read (loop detection needs it), and each
+ * chunk goes on as it arrives through a bounded {@link BodyChannel}; a sender
+ * that fails mid-body (552 size, lost connection) makes the outbound side end
+ * its connection without the terminating dot, so the next hop keeps nothing.
+ * With `zerocopy` forwarding the body is held as the received skbs (no copy)
+ * until its end, then sent with `sendSkbs`.
  * @module
  */
 import { reject, type Envelope, type ServerSession, type SmtpResponse } from '@netlayers/smtp-protocol';
@@ -18,6 +26,7 @@ import { deliverTo } from '../outbound/deliver.js';
 import type { ConnectionPool } from '../outbound/pool.js';
 import type { QueuedMessage } from '../queue/types.js';
 import type { HeldBody } from '../zerocopy/held-body.js';
+import { BodyChannel } from './body-channel.js';
 
 let proxySeq = 0;
 
@@ -27,7 +36,12 @@ export class ProxyForwarder {
     private readonly pool: ConnectionPool,
   ) {}
 
-  async forward(env: Envelope, header: Uint8Array, views: Uint8Array[], held: HeldBody | undefined, session: ServerSession): Promise<SmtpResponse> {
+  /**
+   * Sends one message to its next hop and turns the outcome into the sender's reply.
+   * @param content the content after our `Received:` line: views, or a live stream ({@link BodyChannel})
+   * @param size content octets including the header when known, else an estimate (logs only)
+   */
+  async forward(env: Envelope, header: Uint8Array, content: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, held: HeldBody | undefined, session: ServerSession, size: number): Promise<SmtpResponse> {
     const first = env.to[0];
     if (first === undefined) return reject(554, '5.5.1', 'No valid recipients');
     const ep = this.ctx.router.route(first.address);
@@ -36,7 +50,7 @@ export class ProxyForwarder {
       id,
       from: env.from,
       recipients: env.to.map((r) => ({ address: r.address, status: 'pending' as const })),
-      size: header.length + views.reduce((a, v) => a + v.length, 0),
+      size,
       arrival: Date.now(),
       attempts: 0,
       nextAttempt: 0,
@@ -44,7 +58,7 @@ export class ProxyForwarder {
     };
     const stored = async function* (): AsyncGenerator<Uint8Array> {
       yield header;
-      yield* views;
+      yield* content;
     };
     let result;
     try {
@@ -58,7 +72,7 @@ export class ProxyForwarder {
       this.ctx.o.logger.info({ queueId: id, to: r.address, relay: r.remoteMta, status: r.outcome === 'sent' ? 'sent' : r.outcome === 'failed' ? 'bounced' : 'deferred', reply: r.reply, mode: 'proxy' }, 'proxy delivery');
     }
     if (sent.length > 0) {
-      this.ctx.counters.bytesForwarded += msg.size;
+      this.ctx.counters.bytesForwarded += content instanceof BodyChannel ? header.length + content.pushed : msg.size;
       return { code: 250, enhanced: '2.0.0', message: `Ok: ${sent[0]!.reply}`.slice(0, 400) };
     }
     const r0 = result.recipients[0]!;
