@@ -3,17 +3,21 @@
  * patterns over an impaired DevicePair (loss up to 20 %, reordering, duplication,
  * delay, corruption), both directions with half-closes. Every byte must arrive
  * exactly once and in order (hash compared), both connections must end, and every
- * skb must be freed (pool live count back to where it started).
+ * skb must be freed (pool live count back to where it started). Both ends run
+ * SACK, timestamps and CUBIC (the Linux defaults; Reno while the build has no
+ * CUBIC), and each connection is checked to have negotiated them.
  */
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { skbStats } from '@netlayers/skbuff';
+import { ccConfig, congestionControlOf, preferredCongestionControl } from '../bench/cc.js';
 import { mulberry32 } from '../src/link.js';
 import type { TcpSocket } from '../src/net-compat.js';
 import { arbConnectionScript, arbImpairment, createTestbed, type ScriptOp } from '../src/testing/index.js';
 
 const SLOW = process.env.NETLAYERS_SLOW === '1';
+const CC = preferredCongestionControl();
 
 interface Side {
   sent: ReturnType<typeof createHash>;
@@ -22,10 +26,14 @@ interface Side {
   recvLen: number;
   closed: boolean;
   error: Error | undefined;
+  /** [congestion control, SACK, timestamps] of the connection when the script started. */
+  negotiated: [string, boolean, boolean] | undefined;
 }
 
 function drive(sock: TcpSocket, ops: ScriptOp[], seed: number, clock: { setTimeout(cb: () => void, ms: number): unknown }): Side {
-  const side: Side = { sent: createHash('sha256'), recv: createHash('sha256'), sentLen: 0, recvLen: 0, closed: false, error: undefined };
+  const side: Side = { sent: createHash('sha256'), recv: createHash('sha256'), sentLen: 0, recvLen: 0, closed: false, error: undefined, negotiated: undefined };
+  const sk = sock.sk;
+  if (sk !== null) side.negotiated = [congestionControlOf(sk), sk.sackOk, sk.tstampOk];
   const rnd = mulberry32(seed);
   sock.on('data', (d: Buffer) => {
     side.recv.update(d);
@@ -87,7 +95,7 @@ describe('transfer integrity soak over an impaired DevicePair', () => {
           const live0 = skbStats().live;
           const t0 = Date.now();
           if (process.env.SOAK_LOG) console.log('RUN', JSON.stringify([imp, scriptA, scriptB, seed]));
-          const tb = createTestbed({ link: 'pair', impairment: imp, seed, tcp: { timeWaitMs: 1000 } });
+          const tb = createTestbed({ link: 'pair', impairment: imp, seed, tcp: { ...ccConfig(CC), timeWaitMs: 1000, sack: true, timestamps: true } });
           const [a, b] = tb.hosts;
           let sa: Side | undefined;
           let sb: Side | undefined;
@@ -102,6 +110,8 @@ describe('transfer integrity soak over an impaired DevicePair', () => {
           });
           try {
             await tb.runUntil(() => sa !== undefined && sb !== undefined && sa.closed && sb.closed, { timeoutMs: 4 * 3600_000 });
+            expect(sa!.negotiated).toEqual([CC, true, true]);
+            expect(sb!.negotiated).toEqual([CC, true, true]);
             expect(sa!.error).toBeUndefined();
             expect(sb!.error).toBeUndefined();
             expect(sb!.recvLen).toBe(sa!.sentLen);
