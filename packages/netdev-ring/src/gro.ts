@@ -37,7 +37,7 @@
  *
  * @module
  */
-import { allocSkb, csumFold, csumPartial, csumTcpUdpNofold, IpSummed, type SkBuff } from '@netlayers/skbuff';
+import { allocSkb, csumFold, csumPartial, csumSub, csumTcpUdpNofold, IpSummed, skbChecksum, type SkBuff } from '@netlayers/skbuff';
 import { ETH_P } from './ether.js';
 import { IP, IPPROTO_TCP, skbCopyMeta, TCP, TCP_FLAG } from './gso.js';
 
@@ -256,19 +256,9 @@ function parse(skb: SkBuff): SegInfo | null {
   let csumOk: boolean;
   if (skb.ipSummed === IpSummed.UNNECESSARY) csumOk = true;
   else {
-    let sum: number;
-    if (skb.ipSummed === IpSummed.COMPLETE) {
-      // skb.csum covers the packet from data: remove the IP header part.
-      sum = csumSubtract(skb.csum, csumPartial(b, d, 20, 0));
-    } else {
-      sum = 0;
-      let pos = 0;
-      skb.forEachChunk(20, totLen - 20, (bytes, s, e) => {
-        const part = csumPartial(bytes, s, e - s, 0);
-        sum = pos & 1 ? addSwapped(sum, part) : addc(sum, part);
-        pos += e - s;
-      });
-    }
+    // skb.csum (COMPLETE) covers the packet from data: remove the IP header part;
+    // else sum the segment where its bytes are (skbuff's one implementation, metered)
+    const sum = skb.ipSummed === IpSummed.COMPLETE ? csumSub(skb.csum, csumPartial(b, d, 20, 0)) : skbChecksum(skb, 20, totLen - 20, 0);
     csumOk = csumFold(csumTcpUdpNofold(saddr, daddr, totLen - 20, IPPROTO_TCP, sum)) === 0;
     if (csumOk) skb.ipSummed = IpSummed.UNNECESSARY;
   }
@@ -292,16 +282,4 @@ function parse(skb: SkBuff): SegInfo | null {
 function rd32(b: Uint8Array, o: number): number {
   return (((b[o] as number) << 24) | ((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number)) >>> 0;
 }
-function addc(a: number, b: number): number {
-  let r = (a >>> 0) + (b >>> 0);
-  if (r > 0xffffffff) r -= 0xffffffff;
-  return r >>> 0;
-}
-function csumSubtract(a: number, b: number): number {
-  return addc(a, ~b >>> 0);
-}
-function addSwapped(a: number, b: number): number {
-  let f = (b >>> 16) + (b & 0xffff);
-  f = (f >>> 16) + (f & 0xffff);
-  return addc(a, ((f & 0xff) << 8) | (f >> 8));
-}
+

@@ -48,5 +48,5 @@ export {
   csumReplace2,
   csumReplace4,
 } from './csum.js';
-export { skbChecksum, skbChecksumHelp, skbChecksumComplete, skbCopyAndCsumBits, skbPartialCsum } from './skb-csum.js';
+export { skbChecksum, skbChecksumHelp, skbChecksumComplete, skbChecksumStats, skbCopyAndCsumBits, skbPartialCsum } from './skb-csum.js';
 export { skbBorrowLinear } from './borrow.js';

@@ -9,12 +9,25 @@ import { skbThrow } from './errors.js';
 import { IpSummed } from './ip-summed.js';
 import type { SkBuff } from './skbuff.js';
 
+let summed = 0;
+
+/**
+ * The checksum meter: packet bytes summed by {@link skbChecksum} since the process
+ * started (monotonic; diff two readings). With the copy meter it shows how often
+ * a forwarded byte is touched: a relay that reuses the sum it verified on receive
+ * sums each byte once per hop instead of twice.
+ */
+export function skbChecksumStats(): { readonly bytesChecksummed: number } {
+  return { bytesChecksummed: summed };
+}
+
 /**
  * Partial sum of packet bytes `[off, off + len)` across linear data, frags and
- * fragList, added to `sum` (`skb_checksum`).
+ * fragList, added to `sum` (`skb_checksum`). Metered ({@link skbChecksumStats}).
  * @throws SkbError `SKB_RANGE` if out of bounds
  */
 export function skbChecksum(skb: SkBuff, off: number, len: number, sum: number): number {
+  summed += len;
   let pos = 0;
   let acc = sum;
   skb.forEachChunk(off, len, (b, s, e) => {

@@ -17,22 +17,34 @@
  */
 
 import type { SkBuff } from '@netlayers/skbuff';
-import { csumTcpUdpNofold, IpSummed, skbChecksumComplete } from '@netlayers/skbuff';
+import { csumAdd, csumFold, csumPartial, csumSub, csumTcpUdpNofold, IpSummed, skbChecksum } from '@netlayers/skbuff';
 import { tcpRcvEstablished, tcpRcvStateProcess } from './input.js';
 import { tcpTimewaitProcess, tcpV4ConnRequest } from './minisocks.js';
 import { tcpV4SendReset } from './output.js';
 import { seqAdd } from './seq.js';
-import { CB_ACK, CB_DOFF, CB_END_SEQ, CB_FLAGS, CB_SEQ, CB_WINDOW } from './skb-cb.js';
+import { CB_ACK, CB_DOFF, CB_END_SEQ, CB_FLAGS, CB_RX_PSUM, CB_SEQ, CB_WINDOW, setRxPayloadCsum } from './skb-cb.js';
 import type { TcpSock } from './sock.js';
 import { TcpState } from './state.js';
 import type { TcpStack } from './stack.js';
 import { TCP_HEADER_LEN, TcpFlags, TcpPacket } from './wire/tcp.js';
 
-/** Whether the segment's checksum is good, honouring `ipSummed` (`tcp_v4_checksum_init`). */
-function checksumOk(skb: SkBuff, saddr: number, daddr: number): boolean {
+/**
+ * Whether the segment's checksum is good, honouring `ipSummed` (`tcp_v4_checksum_init`).
+ * Sums header and payload apart (one pass, as before) and keeps the payload's sum
+ * in the control block ({@link setRxPayloadCsum}, after the header pull) so that a
+ * zero-copy relay sending these bytes on needs no second pass. `doff` header bytes
+ * are linear.
+ * @returns the payload's partial sum, -1 if the device vouched for it (not known), or null if bad
+ */
+function checksumOk(skb: SkBuff, saddr: number, daddr: number, doff: number): number | null {
   const s = skb.ipSummed;
-  if (s === IpSummed.UNNECESSARY || s === IpSummed.PARTIAL) return true;
-  return skbChecksumComplete(skb, 0, csumTcpUdpNofold(saddr, daddr, skb.len, 6, 0));
+  if (s === IpSummed.UNNECESSARY || s === IpSummed.PARTIAL) return -1;
+  const hsum = csumPartial(skb.buf, skb.data, doff, 0);
+  // COMPLETE: the device's sum from data (the TCP header) on; the header is of even length
+  const psum = s === IpSummed.COMPLETE ? csumSub(skb.csum, hsum) : skbChecksum(skb, doff, skb.len - doff, 0);
+  if (csumFold(csumAdd(csumAdd(hsum, psum), csumTcpUdpNofold(saddr, daddr, skb.len, 6, 0))) !== 0) return null;
+  skb.ipSummed = IpSummed.UNNECESSARY;
+  return psum;
 }
 
 /**
@@ -54,7 +66,8 @@ export function tcpV4Rcv(stack: TcpStack, skb: SkBuff, saddr: number, daddr: num
     skb.free();
     return;
   }
-  if (!checksumOk(skb, saddr, daddr)) {
+  const psum = checksumOk(skb, saddr, daddr, doff);
+  if (psum === null) {
     mib.inCsumErrors++;
     mib.inErrs++;
     skb.free();
@@ -81,6 +94,8 @@ export function tcpV4Rcv(stack: TcpStack, skb: SkBuff, saddr: number, daddr: num
   cb[CB_WINDOW] = win;
   cb[CB_DOFF] = doff;
   skb.pull(doff);
+  if (psum >= 0 && plen > 0) setRxPayloadCsum(skb, psum);
+  else cb[CB_RX_PSUM] = 0;
 
   let sk = stack.table.lookup(daddr, dport, saddr, sport);
   if (sk === undefined) {

@@ -23,7 +23,7 @@ import { TcpError } from './errors.js';
 import { CB_FLAG_NO_COALESCE, takeError, tcpRecvSkbs } from './socket.js';
 import { sockNonagle, tcpPush, tcpWriteXmit } from './output.js';
 import { seqAdd } from './seq.js';
-import { CB_CHARGE, CB_END_SEQ, CB_FLAGS, CB_PCSUM, CB_SEQ } from './skb-cb.js';
+import { CB_CHARGE, CB_END_SEQ, CB_FLAGS, CB_PCSUM, CB_SEQ, rxPayloadCsum } from './skb-cb.js';
 import type { TcpSock } from './sock.js';
 import { SEND_SHUTDOWN, TcpState } from './state.js';
 import { TcpFlags } from './wire/tcp.js';
@@ -40,6 +40,8 @@ function queueSkbData(sk: TcpSock, orig: SkBuff): void {
   let membersLen = 0;
   for (const c of members) membersLen += c.len;
   // sk_stream_alloc_skb_wo_data + skb_set_data_part, then kfree_skb(orig)
+  // the payload sum tcp_v4_rcv verified, when these are still exactly those bytes
+  let psum = membersLen === 0 ? rxPayloadCsum(orig) : 0;
   const skb = allocSkbHead({ pool: stack.pool });
   skb.setDataPart(orig);
   orig.free();
@@ -48,7 +50,10 @@ function queueSkbData(sk: TcpSock, orig: SkBuff): void {
     for (const c of members) skb.truesize -= c.truesize; // each member is charged itself
   }
   if (skb.len > 0) {
-    if (skb.headroom() < stack.maxTcpHeader) skb.expandHead(stack.maxTcpHeader - skb.headroom(), 0);
+    if (skb.headroom() < stack.maxTcpHeader) {
+      skb.expandHead(stack.maxTcpHeader - skb.headroom(), 0);
+      psum = 0; // conservative: the range moved
+    }
     skb.headerRelease();
     skb.ipSummed = 0;
     skb.cb.fill(0);
@@ -56,7 +61,7 @@ function queueSkbData(sk: TcpSock, orig: SkBuff): void {
     skb.cb[CB_END_SEQ] = seqAdd(sk.writeSeq, skb.len);
     skb.cb[CB_FLAGS] = TcpFlags.ACK | CB_FLAG_NO_COALESCE;
     skb.cb[CB_CHARGE] = skb.truesize;
-    skb.cb[CB_PCSUM] = 0;
+    skb.cb[CB_PCSUM] = psum; // reused by tcp_transmit_skb for a software checksum
     sk.wmemQueued += skb.truesize;
     sk.writeSeq = seqAdd(sk.writeSeq, skb.len);
     sk.writeQueue.enqueueTail(skb);
