@@ -13,6 +13,12 @@ function int(v: string): number {
   return n;
 }
 
+function num(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`not a positive number: ${v}`);
+  return n;
+}
+
 function list(v: string): string[] {
   return v
     .split(',')
@@ -44,6 +50,9 @@ export function parseArgs(argv: readonly string[]): RelayOptions & { logLevel: s
     .option('--tap-gw <addr>', 'default gateway of our stack on the TAP interface')
     .option('--max-connections <n>', 'concurrent inbound connections', int)
     .option('--max-connections-per-client <n>', 'concurrent inbound connections per client address', int)
+    .option('--min-backoff <seconds>', 'first retry delay after a 4xx or failed connection (Postfix minimal_backoff_time)', num)
+    .option('--max-backoff <seconds>', 'longest retry delay (Postfix maximal_backoff_time)', num)
+    .option('--queue-lifetime <seconds>', 'how long undeliverable mail waits before it bounces (Postfix maximal_queue_lifetime)', num)
     .option('--no-fsync', 'do not fsync the spool (benchmarks on tmpfs only)')
     .option('--log-level <level>', 'pino log level', 'info')
     .exitOverride()
@@ -70,6 +79,9 @@ export function parseArgs(argv: readonly string[]): RelayOptions & { logLevel: s
     outboundTlsCa?: string;
     maxConnections?: number;
     maxConnectionsPerClient?: number;
+    minBackoff?: number;
+    maxBackoff?: number;
+    queueLifetime?: number;
     fsync: boolean;
     logLevel: string;
   }>();
@@ -100,6 +112,9 @@ export function parseArgs(argv: readonly string[]): RelayOptions & { logLevel: s
     ...(a.outboundTlsCa !== undefined ? { outboundTlsOptions: { ca: readFileSync(a.outboundTlsCa), rejectUnauthorized: true } } : {}),
     ...(a.maxConnections !== undefined ? { maxConnections: a.maxConnections } : {}),
     ...(a.maxConnectionsPerClient !== undefined ? { maxConnectionsPerClient: a.maxConnectionsPerClient } : {}),
+    ...(a.minBackoff !== undefined ? { minBackoffMs: a.minBackoff * 1000 } : {}),
+    ...(a.maxBackoff !== undefined ? { maxBackoffMs: a.maxBackoff * 1000 } : {}),
+    ...(a.queueLifetime !== undefined ? { queueLifetimeMs: a.queueLifetime * 1000 } : {}),
     fsync: a.fsync,
     logLevel: a.logLevel,
     ...(a.tapDev !== undefined && a.tapAddr !== undefined ? { tap: { dev: a.tapDev, addr: a.tapAddr, ...(a.tapGw !== undefined ? { gw: a.tapGw } : {}) } } : {}),

@@ -25,8 +25,8 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function startRelay(port: number, sinkPort: number, spool: string): ChildProcess {
-  const p = spawn(process.execPath, ['--import', 'tsx', '--conditions=@netlayers/source', cli, '--listen', `${HOST}:${port}`, '--next-hop', `${HOST}:${sinkPort}`, '--spool', spool, '--log-level', 'warn', '--hostname', 'relay.test'], {
+function startRelay(port: number, sinkPort: number, spool: string, extra: string[] = []): ChildProcess {
+  const p = spawn(process.execPath, ['--import', 'tsx', '--conditions=@netlayers/source', cli, '--listen', `${HOST}:${port}`, '--next-hop', `${HOST}:${sinkPort}`, '--spool', spool, '--log-level', 'warn', '--hostname', 'relay.test', ...extra], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   procs.push(p);
@@ -84,5 +84,30 @@ describe('crash safety (spool)', () => {
     const dups = [...accepted].filter((id) => (counts.get(id) ?? 0) > 1).length;
     console.log(`crash test: ${accepted.size} accepted before SIGKILL, all delivered after restart, ${dups} duplicates`);
     expect([...accepted].every((id) => counts.has(id))).toBe(true);
+  });
+
+  it('next hop down: mail waits in the spool across a kill -9 and is delivered once it is up', async () => {
+    const spool = mkdtempSync(join(tmpdir(), 'nl-crash-'));
+    dirs.push(spool);
+    const sinkPort = await freePort(); // nothing listens there yet
+    const port = await freePort();
+    const backoff = ['--min-backoff', '0.2', '--max-backoff', '0.5'];
+    const relay1 = startRelay(port, sinkPort, spool, backoff);
+    await waitListening(port);
+    const ids = Array.from({ length: 10 }, (_, i) => `down-${i}`);
+    for (const id of ids) {
+      const r = await sendMail({ host: HOST, port, envelope: { from: 'a@sender.test', to: ['b@example.org'] }, body: `Subject: ${id}\r\n\r\nwaiting\r\n` });
+      expect(r.code).toBe(250);
+    }
+    await new Promise((r) => setTimeout(r, 600)); // a few failed attempts
+    relay1.kill('SIGKILL');
+    await new Promise((r) => relay1.once('exit', r));
+    sink = await startSink(sinkPort);
+    const relay2 = startRelay(port, sinkPort, spool, backoff);
+    void relay2;
+    const subjects = (): Set<string> => new Set(sink!.messages.map((m) => /Subject: (\S+)/.exec(m.body.toString('latin1'))?.[1] ?? ''));
+    await waitFor(() => ids.every((id) => subjects().has(id)), 30_000, 'every message at the sink');
+    const dups = sink.messages.length - new Set(sink.messages.map((m) => m.body.toString('latin1'))).size;
+    console.log(`next hop down + kill -9: ${ids.length} accepted, all delivered once the next hop was up (${dups} duplicates)`);
   });
 });
