@@ -15,6 +15,8 @@ export interface RelayMeasure {
   /** Counter deltas over the run. */
   delivered: number;
   bytesCopied: number;
+  /** Of those, payload bytes (`payloadBytesCopied`: without protocol headers GSO/GRO copy into new heads). */
+  payloadBytesCopied: number;
   /** `bytesCopied` by kind of skbuff operation. */
   copies: Record<string, number>;
   headerBytesCopied: number;
@@ -43,6 +45,7 @@ export function statsDelta(a: RelayStats, b: RelayStats): Omit<RelayMeasure, 'bu
   return {
     delivered: b.delivered - a.delivered,
     bytesCopied: b.bytesCopied - a.bytesCopied,
+    payloadBytesCopied: (b.payloadBytesCopied ?? b.bytesCopied) - (a.payloadBytesCopied ?? a.bytesCopied),
     copies: Object.fromEntries(Object.entries(b.copies ?? {}).map(([k, v]) => [k, v - ((a.copies as unknown as Record<string, number> | undefined)?.[k] ?? 0)])),
     headerBytesCopied: b.headerBytesCopied - a.headerBytesCopied,
     bytesForwarded: b.bytesForwarded - a.bytesForwarded,

@@ -21,6 +21,8 @@ export interface Cell {
   busyMsPerMail: number;
   cpuMsPerMail: number;
   bytesCopiedPerMail: number;
+  /** Payload bytes copied per e-mail (headers that GSO/GRO copy into new heads left out). */
+  payloadCopiedPerMail: number;
   /** The same by kind of skbuff operation (only kinds that copied). */
   copiesPerMail: Record<string, number>;
 }
@@ -69,6 +71,7 @@ export function cells(readings: Reading[], sizes: Array<{ label: string; octets:
         busyMsPerMail: sum((r) => r.relay!.busyMs) / mails,
         cpuMsPerMail: sum((r) => r.relay!.cpuMs) / mails,
         bytesCopiedPerMail: sum((r) => r.relay!.bytesCopied) / mails,
+        payloadCopiedPerMail: sum((r) => r.relay!.payloadBytesCopied) / mails,
         copiesPerMail: perKind(lat, mails),
       });
     }

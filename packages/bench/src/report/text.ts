@@ -51,8 +51,8 @@ export function ratioTable(rs: Ratio[]): string {
 /** Per-e-mail costs in the relay. */
 export function costTable(cs: Cell[]): string {
   return table(
-    ['size', 'config', 'relay MB/s', 'of memcpy', 'relay busy ms/mail', 'relay CPU ms/mail', 'bytesCopied/mail'],
-    cs.filter((c) => c.config !== 'direct').map((c) => [c.size, c.config, formatSummary(c.mbps, 0), `${(c.memcpyFraction * 100).toFixed(1)}%`, c.busyMsPerMail.toFixed(3), Number.isFinite(c.cpuMsPerMail) ? c.cpuMsPerMail.toFixed(3) : 'n/a (shared process)', Number.isFinite(c.bytesCopiedPerMail) ? Math.round(c.bytesCopiedPerMail).toString() : 'n/a']),
+    ['size', 'config', 'relay MB/s', 'of memcpy', 'relay busy ms/mail', 'relay CPU ms/mail', 'bytesCopied/mail', 'payload copied/mail'],
+    cs.filter((c) => c.config !== 'direct').map((c) => [c.size, c.config, formatSummary(c.mbps, 0), `${(c.memcpyFraction * 100).toFixed(1)}%`, c.busyMsPerMail.toFixed(3), Number.isFinite(c.cpuMsPerMail) ? c.cpuMsPerMail.toFixed(3) : 'n/a (shared process)', Number.isFinite(c.bytesCopiedPerMail) ? Math.round(c.bytesCopiedPerMail).toString() : 'n/a', Number.isFinite(c.payloadCopiedPerMail) ? Math.round(c.payloadCopiedPerMail).toString() : 'n/a']),
   );
 }
 
