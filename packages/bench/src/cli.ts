@@ -107,7 +107,7 @@ export async function main(argv: string[]): Promise<string> {
   lines.push(goalsTable(gs));
   lines.push('\nCosts in the relay (latency runs; busy = event-loop active time of the relay thread)');
   lines.push(costTable(cs));
-  if (shown.some((c) => c.startsWith('tap-'))) lines.push("(tap-*: bytesCopied includes the TAP device's copy of each transmitted frame into its write buffer, counted as copyBits: its write(2) then copies it into the kernel)");
+  if (shown.some((c) => c.startsWith('tap-'))) lines.push("(tap-*: the TAP device writes each frame from the skb's own memory with writev(2); the kernel's copy out of it, a NIC's DMA in the thesis's setting, is not in bytesCopied)");
   if (sweep.length > 0) {
     lines.push('\nConcurrency sweep: 100KB e-mails relayed per second, emulated 10 ms RTT');
     const confs = [...new Set(sweep.map((r) => r.config))];

@@ -21,6 +21,11 @@ export interface TapBinding {
   readBatch(fd: number, buf: Uint8Array, slot: number, max: number, lens: Int32Array): number;
   /** Writes `count` frames `buf[offs[i], offs[i]+lens[i])` until EAGAIN. @returns frames written or -errno */
   writeBatch(fd: number, buf: Uint8Array, offs: Int32Array, lens: Int32Array, count: number): number;
+  /**
+   * Writes `count` frames, frame i being the next `counts[i]` views concatenated (one
+   * `writev()` each, at most 64 views), until EAGAIN. @returns frames written or -errno
+   */
+  writevBatch(fd: number, views: readonly Uint8Array[], counts: Int32Array, count: number): number;
   /** Creates a libuv poll watcher on `fd` (inactive until {@link setEvents}). */
   watch(fd: number, cb: (status: number, events: number) => void): unknown;
   /** Sets the watched events (0 = stop, 1 = readable, 2 = writable). @returns 0 or a libuv error */

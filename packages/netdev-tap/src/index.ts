@@ -20,5 +20,5 @@ export {
   vnetHdrFromSkb,
   vnetHdrToSkb,
 } from './vnet-hdr.js';
-export { TapDevice, type TapDeviceOptions, type TapStats } from './tap-device.js';
+export { TAP_MAX_FRAGS, TapDevice, type TapDeviceOptions, type TapStats } from './tap-device.js';
 export { createTapHost, parseAddr, parseCidr, type TapHost, type TapHostOptions } from './host.js';

@@ -14,11 +14,16 @@
  * softnet's `netdev_budget` (300) bounds a round, as in Linux. No threadpool
  * read per frame: the fd is non-blocking and watched by the event loop.
  *
- * ## Transmit: staged, written in batches
- * `ndoStartXmit` copies each frame (virtio-net header first when offloads are
- * on) into a staging buffer of `txBufferBytes` (default 1 MiB) and frees the
- * skb; the batch is written with one native call (one `write()` per frame,
- * until EAGAIN) at the end of an `xmitBatch`, when the buffer is full, or in a
+ * ## Transmit: staged, written in batches, without a copy
+ * `ndoStartXmit` stages each frame: its virtio-net header (offloads on) in a
+ * small per-frame area, and the skb itself, held until written (`txZeroCopy`,
+ * the default: the frame goes out with one `writev()` over the header, the
+ * skb's linear bytes and its page fragments — the kernel's copy from user
+ * memory is the only one, as with a NIC's DMA). An skb with a frag list or more
+ * than {@link TAP_MAX_FRAGS} fragments, or every frame with `txZeroCopy: false`,
+ * is copied into a staging buffer of `txBufferBytes` (default 1 MiB) and freed.
+ * The batch is written with one native call (one `writev()` per frame, until
+ * EAGAIN) at the end of an `xmitBatch`, when the batch is full, or in a
  * microtask after the current burst. When the kernel queue is full (EAGAIN)
  * the driver stops its queue, the qdisc holds further frames, and the fd is
  * watched for writability to resume (`netif_wake_queue`).
@@ -69,6 +74,8 @@ export interface TapDeviceOptions extends Omit<RingNetDeviceOptions, 'type' | 'r
   txBufferBytes?: number;
   /** Frames per write batch (default 64). */
   txBatch?: number;
+  /** Send frames from the skbs' own memory with `writev()` (default true); false copies each into the staging buffer. */
+  txZeroCopy?: boolean;
   /** Keep the event loop alive while the device is up (default true). */
   ref?: boolean;
 }
@@ -91,11 +98,17 @@ export interface TapStats {
   txEagain: number;
   /** Wire segments sent (a GSO frame counts as its segments). */
   txSegments: number;
+  /** Frames written from the skb's own memory (writev, no copy). */
+  txZeroCopyFrames: number;
+  /** Frames copied into the staging buffer first. */
+  txCopiedFrames: number;
   /** Frames dropped because their virtio-net header was inconsistent. */
   rxBadVnetHdr: number;
 }
 
 const MAX_GSO_FRAME = 65535 + 14;
+/** Most page fragments a frame sent without a copy may have (the addon's 64 iovecs: header, linear part, frags). */
+export const TAP_MAX_FRAGS = 60;
 
 /** A NAPI driver over a TAP file descriptor. */
 export class TapDevice extends RingNetDevice {
@@ -113,6 +126,8 @@ export class TapDevice extends RingNetDevice {
     txWrites: 0,
     txEagain: 0,
     txSegments: 0,
+    txZeroCopyFrames: 0,
+    txCopiedFrames: 0,
     rxBadVnetHdr: 0,
   };
   private fd: number;
@@ -129,6 +144,13 @@ export class TapDevice extends RingNetDevice {
   private readonly txOffs: Int32Array;
   private readonly txLens: Int32Array;
   private readonly txSegs: Int32Array;
+  /** Staged skbs (zero-copy frames), null for frames copied into txBuf. */
+  private readonly txSkbs: (SkBuff | null)[];
+  /** Per-frame virtio-net headers of zero-copy frames. */
+  private readonly txHdrs: Uint8Array;
+  private readonly txCounts: Int32Array;
+  private readonly txViews: Uint8Array[] = [];
+  private readonly txZeroCopy: boolean;
   private txCount = 0;
   private txUsed = 0;
   private txHead = 0;
@@ -166,6 +188,10 @@ export class TapDevice extends RingNetDevice {
     this.txOffs = new Int32Array(txBatch);
     this.txLens = new Int32Array(txBatch);
     this.txSegs = new Int32Array(txBatch);
+    this.txSkbs = new Array<SkBuff | null>(txBatch).fill(null);
+    this.txHdrs = new Uint8Array(txBatch * Math.max(this.hdr, 1));
+    this.txCounts = new Int32Array(txBatch);
+    this.txZeroCopy = opts.txZeroCopy ?? true;
     this.watcher = b.watch(fd, (status, ev) => this.onPoll(status, ev));
     if (opts.ref === false) b.ref(this.watcher, false);
   }
@@ -315,31 +341,38 @@ export class TapDevice extends RingNetDevice {
       this._drop(skb, 'PKT_TOO_BIG', 'tx');
       return NetdevTx.OK;
     }
-    if (this.txCount === this.txOffs.length || this.txUsed + need > this.txBuf.length) {
+    const zc = this.txZeroCopy && skb.fragList.length === 0 && skb.nrFrags <= TAP_MAX_FRAGS;
+    const room = (): boolean => this.txCount < this.txOffs.length && (zc || this.txUsed + need <= this.txBuf.length);
+    if (!room()) {
       this.txFlush();
-      if (this.txCount === this.txOffs.length || this.txUsed + need > this.txBuf.length) {
+      if (!room()) {
         this.netifStopQueue();
         this.setEvents(this.wantEvents());
         return NetdevTx.BUSY;
       }
     }
-    const at = this.txUsed;
+    const i = this.txCount;
+    const at = zc ? i * this.hdr : this.txUsed;
     if (this.hdr > 0) {
       if (!vnetHdrFromSkb(skb, this.vh, hdrLen, isGso)) {
         this._drop(skb, 'CSUM_ERROR', 'tx');
         return NetdevTx.OK;
       }
-      VnetHdrRepr.emit(this.vh, this.txBuf, at);
+      VnetHdrRepr.emit(this.vh, zc ? this.txHdrs : this.txBuf, at);
     }
-    skb.copyBits(0, this.txBuf, len, at + this.hdr);
-    const i = this.txCount++;
+    this.txCount++;
     this.txOffs[i] = at;
     this.txLens[i] = need;
     this.txSegs[i] = isGso ? Math.ceil((len - hdrLen) / skb.gsoSize) : 1;
-    this.txUsed += need;
     this.stats.txPackets++;
     this.stats.txBytes += len;
-    safeFree(skb);
+    if (zc) {
+      this.txSkbs[i] = skb; // held until written
+    } else {
+      skb.copyBits(0, this.txBuf, len, at + this.hdr);
+      this.txUsed += need;
+      safeFree(skb);
+    }
     if (this.batchDepth === 0 && !this.flushQueued) {
       this.flushQueued = true;
       queueMicrotask(this.flushTask);
@@ -356,9 +389,25 @@ export class TapDevice extends RingNetDevice {
     if (this.txCount === 0 || this.fd < 0) return this.txCount;
     const head = this.txHead;
     const count = this.txCount - head;
-    const offs = head === 0 ? this.txOffs : this.txOffs.subarray(head);
-    const lens = head === 0 ? this.txLens : this.txLens.subarray(head);
-    const n = this.b.writeBatch(this.fd, this.txBuf, offs, lens, count);
+    const views = this.txViews;
+    views.length = 0;
+    const counts = this.txCounts;
+    for (let k = head; k < this.txCount; k++) {
+      const v0 = views.length;
+      const skb = this.txSkbs[k];
+      const at = this.txOffs[k] as number;
+      if (skb !== null && skb !== undefined) {
+        if (this.hdr > 0) views.push(this.txHdrs.subarray(at, at + this.hdr));
+        skb.forEachChunk(0, skb.len, (b, st, e) => {
+          views.push(b.subarray(st, e));
+        });
+      } else {
+        views.push(this.txBuf.subarray(at, at + (this.txLens[k] as number)));
+      }
+      counts[k - head] = views.length - v0;
+    }
+    const n = this.b.writevBatch(this.fd, views, counts, count);
+    views.length = 0;
     this.tapStats.txBatches++;
     if (n < 0) {
       // A hard error (e.g. EIO: the kernel side is down): drop what is staged.
@@ -369,7 +418,15 @@ export class TapDevice extends RingNetDevice {
       return 0;
     }
     this.tapStats.txWrites += n;
-    for (let k = head; k < head + n; k++) this.tapStats.txSegments += this.txSegs[k] as number;
+    for (let k = head; k < head + n; k++) {
+      this.tapStats.txSegments += this.txSegs[k] as number;
+      const skb = this.txSkbs[k];
+      if (skb !== null && skb !== undefined) {
+        this.txSkbs[k] = null;
+        this.tapStats.txZeroCopyFrames++;
+        safeFree(skb);
+      } else this.tapStats.txCopiedFrames++;
+    }
     if (n === count) {
       this.txReset();
       this.setEvents(this.wantEvents());
@@ -381,7 +438,13 @@ export class TapDevice extends RingNetDevice {
     return count - n;
   }
 
+  /** Empties the staging area; frames not written are dropped (their skbs freed). */
   private txReset(): void {
+    for (let k = this.txHead; k < this.txCount; k++) {
+      const skb = this.txSkbs[k];
+      if (skb !== null && skb !== undefined) safeFree(skb);
+      this.txSkbs[k] = null;
+    }
     this.txCount = 0;
     this.txHead = 0;
     this.txUsed = 0;
