@@ -47,8 +47,15 @@ interface Receiver {
   error: Error | undefined;
 }
 
-/** Writes `total` pattern bytes to `s` with backpressure, then ends it. */
-function writeAll(s: TcpSocket, total: number, chunk: number): void {
+/** The part of a writable stream {@link writePattern} uses (a `net.Socket` or our `TcpSocket`). */
+export interface PatternSink {
+  write(chunk: Buffer): boolean;
+  once(event: 'drain', listener: () => void): unknown;
+  end(): unknown;
+}
+
+/** Writes `total` pattern bytes to `s` in `chunk`-byte writes, waiting for `'drain'` when `write` says so; then ends it. */
+export function writePattern(s: PatternSink, total: number, chunk: number): void {
   let sent = 0;
   const go = (): void => {
     while (sent < total) {
@@ -101,14 +108,14 @@ export async function compatBulk(tb: Testbed, o: CompatBulkOptions): Promise<Com
   const srv = b.createServer({ allowHalfOpen: true }, (s) => {
     peer = s;
     server = receive(s, o.bytes, now);
-    writeAll(s, reverse, chunk);
+    if (reverse > 0) writePattern(s, reverse, chunk); // no early FIN: the client would half-close in answer
   });
   srv.listen(port);
   const c = a.connect({ port, host: b.address });
   c.once('connect', () => {
     t0 = now();
     client = receive(c, reverse, now);
-    writeAll(c, o.bytes, chunk);
+    writePattern(c, o.bytes, chunk);
   });
   let connectError: Error | undefined;
   c.once('error', (e: Error) => (connectError = e));

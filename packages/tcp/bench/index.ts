@@ -13,10 +13,16 @@
  *     per round for ours and node:net (NETLAYERS_BENCH_CONNS, default 5,000;
  *     1,000 with `--quick`);
  *  3. 10,000 concurrent idle connections in one stack (2,000 with `--quick`),
- *     heap per connection, sampled once per round.
+ *     heap per connection, sampled once per round;
+ *  4. goodput vs loss rate and RTT in virtual time, per congestion control,
+ *     with and without SACK (bench/goodput-loss.ts: tables, SVG plot).
  *
- * BENCH_ONLY=lo|pair|idle runs only that part; BENCH_DEBUG=1 prints the MIBs
- * of each of our bulk runs.
+ * The bulk part also moves the bytes through our node:net-compatible API
+ * (`createServer`/`connect` streams, bench/compat-bulk.ts) over the same two
+ * loopback stacks, next to node:net.
+ *
+ * BENCH_ONLY=lo|pair|compat|idle|loss runs only that part; BENCH_DEBUG=1
+ * prints the MIBs of each of our bulk runs.
  */
 import net from 'node:net';
 import { setFlagsFromString } from 'node:v8';
@@ -28,6 +34,8 @@ import { inetAccept, inetBind, inetConnect, inetListen, tcpClose, tcpRecvmsg, tc
 import { TcpError } from '../src/errors.js';
 import { TcpState } from '../src/state.js';
 import type { TcpSock } from '../src/sock.js';
+import { compatBulk, writePattern } from './compat-bulk.js';
+import { goodputLossBench } from './goodput-loss.js';
 import { MAX_SLICE, patternAt, patternMatches } from './pattern.js';
 
 setFlagsFromString('--expose_gc');
@@ -76,19 +84,7 @@ function nodeNetBulk(total: number): Promise<Sample> {
       const c = net.connect(port, '127.0.0.1', () => {
         t0 = performance.now();
         c0 = process.cpuUsage();
-        let sent = 0;
-        const pump = (): void => {
-          while (sent < total) {
-            const chunk = patternAt(sent, Math.min(CHUNK, total - sent));
-            sent += chunk.length;
-            if (!c.write(chunk)) {
-              c.once('drain', pump);
-              return;
-            }
-          }
-          c.end();
-        };
-        pump();
+        writePattern(c, total, CHUNK);
       });
       c.on('error', reject);
     });
@@ -163,20 +159,31 @@ async function ourBulk(tb: Testbed, total: number): Promise<Sample> {
   return sample;
 }
 
-/** A case that builds a fresh testbed per run (not timed) and transfers `total` bytes. */
-function ourBulkCase(name: string, opts: TestbedOptions): Case {
+/** A case that builds a fresh testbed per run (not timed) and transfers TOTAL bytes with `transfer`. */
+function testbedCase(name: string, opts: TestbedOptions, transfer: (tb: Testbed) => Promise<Sample>): Case {
   return {
     name,
     async run() {
       const tb = createTestbed(opts);
       try {
-        return await ourBulk(tb, TOTAL);
+        return await transfer(tb);
       } finally {
         tb.destroy();
       }
     },
   };
 }
+
+const ourBulkCase = (name: string, opts: TestbedOptions): Case => testbedCase(name, opts, (tb) => ourBulk(tb, TOTAL));
+
+/** The same transfer through our node:net-compatible streams (`connect`/`createServer`, `write`/`'drain'`, `'data'`). */
+const compatBulkCase = (name: string, opts: TestbedOptions): Case =>
+  testbedCase(name, opts, async (tb) => {
+    const c0 = process.cpuUsage();
+    const r = await compatBulk(tb, { bytes: TOTAL, chunk: CHUNK, timeoutMs: 600_000 });
+    const c = process.cpuUsage(c0);
+    return { units: r.received[0], ms: r.elapsedMs[0], cpuMs: (c.user + c.system) / 1000 };
+  });
 
 async function ourConnRate(n: number): Promise<Sample> {
   const tb = createTestbed({ link: 'loopback', clock: 'real', tcp: { timeWaitMs: 60_000 } });
@@ -273,20 +280,21 @@ async function idleConnections(n: number): Promise<number> {
 }
 
 const nodeName = 'node:net, kernel loopback';
-if (ONLY === undefined || ONLY === 'lo' || ONLY === 'pair') {
+if (ONLY === undefined || ONLY === 'lo' || ONLY === 'pair' || ONLY === 'compat') {
   const pair: TestbedOptions = { link: 'pair', mtu: 1500, clock: 'real', checksumOffload: false, gro: process.env['BENCH_GRO'] === '1', gso: process.env['BENCH_GSO'] !== '0' };
   const cases: Case[] = [
     { name: nodeName, run: () => nodeNetBulk(TOTAL) },
     ourBulkCase('ours, 2 stacks over LoopbackDevice, 64K MTU, csum offload', { link: 'loopback2', clock: 'real' }),
     ourBulkCase('ours, 1 stack, IPv4 local delivery (lo path)', { link: 'loopback', clock: 'real' }),
     ourBulkCase('ours, DevicePair 1500 MTU, software checksums', pair),
+    compatBulkCase('ours, node:net-compatible API, 2 stacks over LoopbackDevice', { link: 'loopback2', clock: 'real' }),
   ];
-  const chosen = ONLY === undefined ? cases : ONLY === 'lo' ? [cases[1]!] : [cases[3]!];
+  const chosen = ONLY === undefined ? cases : ONLY === 'lo' ? [cases[1]!] : ONLY === 'pair' ? [cases[3]!] : [cases[0]!, cases[4]!];
   report.group(
     await compare(`bulk transfer, ${TOTAL / (1 << 20)} MiB per run, every byte checked`, chosen, cfg, {
       unit: 'Gbit/s',
       scale: 8e-9,
-      ...(ONLY === undefined ? { baseline: nodeName } : {}),
+      ...(ONLY === undefined || ONLY === 'compat' ? { baseline: nodeName } : {}),
     }),
   );
 }
@@ -308,5 +316,6 @@ if (ONLY === undefined || ONLY === 'idle') {
   for (let r = 0; r < cfg.rounds; r++) perConn.push((await idleConnections(IDLE)) / 1024);
   report.value(`heap per idle connection (both ends), ${IDLE} connections in one stack`, perConn, 'KiB');
 }
+if (ONLY === undefined || ONLY === 'loss') await goodputLossBench(report, cfg);
 report.check('skb pool has no skb live after the bench', skbStats().live === 0, `${skbStats().live} live`);
 report.finish();

@@ -1,0 +1,105 @@
+/**
+ * Goodput vs loss rate (smoltcp's `tests/netsim.rs` table is the model): a
+ * bulk transfer in virtual time over a DevicePair (1500 MTU, Ethernet + ARP,
+ * GSO/GRO) with random loss on every frame in both directions and a fixed
+ * one-way delay of RTT/2, for each congestion control the stack offers ×
+ * SACK (with timestamps) on/off × loss rate × RTT. Goodput = verified bytes /
+ * virtual seconds from the established connection to the last byte read; no
+ * link rate limit, so at 0 % loss the window (1 MiB receive buffer) over the
+ * RTT bounds it. Each cell is the median of one run per seed (`cfg.rounds`
+ * seeds, the same seeds in every cell).
+ *
+ * Output: one Markdown table per RTT on stdout (rows cc × SACK, columns loss),
+ * the samples in the harness report (bench-results/tcp.json, as values), and
+ * the plot as SVG in bench-results/tcp-goodput-loss.svg — and, on a full
+ * (non-quick) run, docs/bench/tcp-goodput-loss.svg.
+ *
+ * @module
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { RESULTS_DIR, pick, summarize, type BenchConfig, type BenchReport } from '../../../scripts/bench-harness/index.js';
+import { availableCongestionControls } from './cc.js';
+import { renderLossSvg, type LossPoint } from './loss-plot.js';
+import { simulateBulk } from './loss-sim.js';
+
+/** Loss rates of the table, as fractions. */
+export const LOSSES = [0, 0.001, 0.01, 0.05, 0.1, 0.2] as const;
+/** Round-trip times of the table, ms. */
+export const RTTS = [10, 100] as const;
+
+const DOCS_SVG = fileURLToPath(new URL('../../../docs/bench/tcp-goodput-loss.svg', import.meta.url));
+const pct = (p: number): string => `${Math.round(p * 1000) / 10} %`;
+const mbps = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toPrecision(2));
+
+/** What one cell measured. */
+interface Cell extends LossPoint {
+  samples: number[];
+  retransPct: number;
+}
+
+/** The Markdown table of one RTT. */
+function table(cells: readonly Cell[], rttMs: number): string {
+  const rows = cells.filter((c) => c.rttMs === rttMs);
+  const keys = [...new Set(rows.map((c) => `${c.cc}|${c.sack}`))];
+  const head = `| cc | SACK + TS | ${LOSSES.map(pct).join(' | ')} |`;
+  const rule = `|---|---|${LOSSES.map(() => '---:').join('|')}|`;
+  const body = keys.map((k) => {
+    const [cc, sack] = k.split('|');
+    const line = LOSSES.map((l) => {
+      const c = rows.find((r) => `${r.cc}|${r.sack}` === k && r.lossPct === l * 100);
+      return c === undefined ? '' : `${mbps(c.median)} (${c.retransPct.toFixed(0)} %)`;
+    });
+    return `| ${cc} | ${sack === 'true' ? 'on' : 'off'} | ${line.join(' | ')} |`;
+  });
+  return [head, rule, ...body].join('\n');
+}
+
+/**
+ * Runs the loss matrix, prints the tables, records the samples in `report`
+ * and writes the SVG. Bytes per run: 10 MiB (1 MiB with `--quick`;
+ * NETLAYERS_BENCH_LOSS_BYTES overrides).
+ */
+export async function goodputLossBench(report: BenchReport, cfg: BenchConfig): Promise<void> {
+  const bytes = Number(process.env['NETLAYERS_BENCH_LOSS_BYTES'] ?? pick(cfg, 10 << 20, 1 << 20));
+  const ccs = availableCongestionControls();
+  const seeds = Array.from({ length: cfg.rounds }, (_, i) => 1001 + i);
+  const cells: Cell[] = [];
+  const t0 = performance.now();
+  let runs = 0;
+  for (const rttMs of RTTS) {
+    for (const cc of ccs) {
+      for (const sack of [false, true]) {
+        for (const loss of LOSSES) {
+          const samples: number[] = [];
+          let segs = 0;
+          let retrans = 0;
+          for (const seed of seeds) {
+            const r = simulateBulk({ bytes, loss, rttMs, cc, sack, seed });
+            if (r.received[0] !== bytes) throw new Error(`loss bench: ${r.received[0]} of ${bytes} bytes`);
+            samples.push((r.received[0] * 8) / r.virtualMs[0] / 1000);
+            segs += r.senders[0].outSegs;
+            retrans += r.senders[0].retransSegs;
+            runs++;
+          }
+          const s = summarize(samples);
+          cells.push({ cc, sack, rttMs, lossPct: loss * 100, median: s.median, min: s.min, max: s.max, samples, retransPct: segs === 0 ? 0 : (100 * retrans) / segs });
+          report.values.push({ name: `goodput, ${cc}, SACK ${sack ? 'on' : 'off'}, RTT ${rttMs} ms, loss ${pct(loss)}`, unit: 'Mbit/s', samples, summary: s });
+        }
+      }
+    }
+  }
+  const wallS = (performance.now() - t0) / 1000;
+  const mib = bytes / (1 << 20);
+  for (const rttMs of RTTS) {
+    console.log(`### goodput vs loss, RTT ${rttMs} ms, ${mib} MiB per run`);
+    console.log(`(Mbit/s of verified bytes per virtual second, median of ${seeds.length} seeds; in parentheses the sender's retransmitted share of its segments)\n`);
+    console.log(`${table(cells, rttMs)}\n`);
+  }
+  report.check(`goodput vs loss: every byte of all ${runs} runs verified`, true, `${runs} runs in ${wallS.toFixed(1)} s of wall time`);
+  const svg = await renderLossSvg(cells, `TCP goodput vs random loss over a DevicePair (${mib} MiB per run, median of ${seeds.length} seeds)`);
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const files = [`${RESULTS_DIR.replace(/\/$/, '')}/tcp-goodput-loss.svg`, ...(cfg.quick ? [] : [DOCS_SVG])];
+  for (const f of files) writeFileSync(f, svg);
+  console.log(`plot written to ${files.join(' and ')}\n`);
+}
