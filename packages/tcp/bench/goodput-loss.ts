@@ -32,6 +32,23 @@ const DOCS_SVG = fileURLToPath(new URL('../../../docs/bench/tcp-goodput-loss.svg
 const pct = (p: number): string => `${Math.round(p * 1000) / 10} %`;
 const mbps = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toPrecision(2));
 
+/** The MSS of the reference row (1500 MTU, timestamps on). */
+const MODEL_MSS = 1448;
+
+/**
+ * The reference row under each table: the steady-state Reno throughput model
+ * of Padhye, Firoiu, Towsley and Kurose (SIGCOMM 1998, with timeouts), in
+ * Mbit/s, for b = 2 segments per ACK and a first timeout T0 = RTT + 200 ms
+ * (Linux's RTO floor): MSS / (RTT·√(2bp/3) + T0·min(1, 3·√(3bp/8))·p·(1 + 32p²)).
+ */
+export function pftkMbps(rttMs: number, loss: number): number {
+  const b = 2;
+  const rtt = rttMs / 1000;
+  const t0 = rtt + 0.2;
+  const s = rtt * Math.sqrt((2 * b * loss) / 3) + t0 * Math.min(1, 3 * Math.sqrt((3 * b * loss) / 8)) * loss * (1 + 32 * loss * loss);
+  return (MODEL_MSS * 8) / s / 1e6;
+}
+
 /** What one cell measured. */
 interface Cell extends LossPoint {
   samples: number[];
@@ -52,7 +69,8 @@ function table(cells: readonly Cell[], rttMs: number): string {
     });
     return `| ${cc} | ${sack === 'true' ? 'on' : 'off'} | ${line.join(' | ')} |`;
   });
-  return [head, rule, ...body].join('\n');
+  const model = LOSSES.map((l) => (l === 0 ? '—' : mbps(pftkMbps(rttMs, l))));
+  return [head, rule, ...body, `| PFTK model (Reno) | MSS ${MODEL_MSS} | ${model.join(' | ')} |`].join('\n');
 }
 
 /**
@@ -93,7 +111,7 @@ export async function goodputLossBench(report: BenchReport, cfg: BenchConfig): P
   const mib = bytes / (1 << 20);
   for (const rttMs of RTTS) {
     console.log(`### goodput vs loss, RTT ${rttMs} ms, ${mib} MiB per run`);
-    console.log(`(Mbit/s of verified bytes per virtual second, median of ${seeds.length} seeds; in parentheses the sender's retransmitted share of its segments)\n`);
+    console.log(`(Mbit/s of verified bytes per virtual second, median of ${seeds.length} seeds; in parentheses the sender's retransmitted share of its segments; last row the Reno steady-state model for comparison)\n`);
     console.log(`${table(cells, rttMs)}\n`);
   }
   report.check(`goodput vs loss: every byte of all ${runs} runs verified`, true, `${runs} runs in ${wallS.toFixed(1)} s of wall time`);
