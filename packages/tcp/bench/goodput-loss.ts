@@ -85,6 +85,7 @@ export async function goodputLossBench(report: BenchReport, cfg: BenchConfig): P
   const cells: Cell[] = [];
   const t0 = performance.now();
   let runs = 0;
+  let verified = 0;
   for (const rttMs of RTTS) {
     for (const cc of ccs) {
       for (const sack of [false, true]) {
@@ -94,7 +95,7 @@ export async function goodputLossBench(report: BenchReport, cfg: BenchConfig): P
           let retrans = 0;
           for (const seed of seeds) {
             const r = simulateBulk({ bytes, loss, rttMs, cc, sack, seed });
-            if (r.received[0] !== bytes) throw new Error(`loss bench: ${r.received[0]} of ${bytes} bytes`);
+            verified += r.received[0];
             samples.push((r.received[0] * 8) / r.virtualMs[0] / 1000);
             segs += r.senders[0].outSegs;
             retrans += r.senders[0].retransSegs;
@@ -114,7 +115,7 @@ export async function goodputLossBench(report: BenchReport, cfg: BenchConfig): P
     console.log(`(Mbit/s of verified bytes per virtual second, median of ${seeds.length} seeds; in parentheses the sender's retransmitted share of its segments; last row the Reno steady-state model for comparison)\n`);
     console.log(`${table(cells, rttMs)}\n`);
   }
-  report.check(`goodput vs loss: every byte of all ${runs} runs verified`, true, `${runs} runs in ${wallS.toFixed(1)} s of wall time`);
+  report.check(`goodput vs loss: every byte of all ${runs} runs arrived and matched the pattern`, verified === runs * bytes, `${verified} of ${runs * bytes} bytes; ${runs} runs in ${wallS.toFixed(1)} s of wall time`);
   const svg = await renderLossSvg(cells, `TCP goodput vs random loss over a DevicePair (${mib} MiB per run, median of ${seeds.length} seeds)`);
   mkdirSync(RESULTS_DIR, { recursive: true });
   const files = [`${RESULTS_DIR.replace(/\/$/, '')}/tcp-goodput-loss.svg`, ...(cfg.quick ? [] : [DOCS_SVG])];
