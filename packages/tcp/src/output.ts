@@ -25,7 +25,7 @@ import {
 } from '@netlayers/skbuff';
 import { tcpSackBlocksToSend } from './sack.js';
 import { seqAdd, seqGt, seqLt } from './seq.js';
-import { CB_CHARGE, CB_END_SEQ, CB_FLAGS, CB_PCSUM, CB_RETRANS, CB_SEQ, CB_WHEN } from './skb-cb.js';
+import { CB_CHARGE, CB_END_SEQ, CB_FLAGS, CB_PCSUM, CB_RETRANS, CB_SEQ, CB_WHEN, TCPCB_EOR } from './skb-cb.js';
 import { CaState, type TcpSock } from './sock.js';
 import { TcpState } from './state.js';
 import type { TcpStack } from './stack.js';
@@ -202,6 +202,9 @@ export function tcpTransmitSkb(sk: TcpSock, skb: SkBuff, cloneIt: boolean): void
   else opts = establishedOptions(sk, c.len);
   if (opts !== undefined) hl += tcpOptionsLen(opts);
   if (sk.state !== TcpState.SYN_SENT || !syn) flags |= TcpFlags.ACK;
+  // Linux forces PSH on every GSO packet (more than one segment) so the receiver's
+  // GRO flushes it at once (`__tcp_transmit_skb`); only the copy sent carries it.
+  if (!syn && sk.tso && c.len > sk.mss) flags |= TcpFlags.PSH;
   const win = syn ? Math.min(sk.rcvWnd, 65535) : tcpSelectWindow(sk);
   const o = c.pushOff(hl);
   writeHeader(c.buf, o, sk.lport, sk.rport, c.cb[CB_SEQ]!, (flags & TcpFlags.ACK) !== 0 ? sk.rcvNxt : 0, hl, flags, win);
@@ -252,7 +255,7 @@ function onAckSent(sk: TcpSock): void {
  * Linux's `head_frag` heads allow); a split inside the paged
  * part moves the frags past `len` to a fresh head (one frag cut in two shares its
  * page, with adjusted offset and size) and trims `skb`. A paged skb split inside its
- * linear part is first split at `headlen`. FIN/PSH move to the tail. Never pulls
+ * linear part is first split at `headlen`. FIN/PSH/EOR move to the tail. Never pulls
  * paged data; fragList skbs never reach here (`sendSkbs` queues their members).
  */
 export function tcpFragment(sk: TcpSock, skb: SkBuff, len: number): void {
@@ -317,7 +320,7 @@ export function tcpFragment(sk: TcpSock, skb: SkBuff, len: number): void {
   tail.cb[CB_RETRANS] = skb.cb[CB_RETRANS]!;
   tail.cb[CB_WHEN] = skb.cb[CB_WHEN]!;
   skb.cb[CB_END_SEQ] = seqAdd(seq, len);
-  skb.cb[CB_FLAGS] = flags & ~(TcpFlags.FIN | TcpFlags.PSH);
+  skb.cb[CB_FLAGS] = flags & ~(TcpFlags.FIN | TcpFlags.PSH | TCPCB_EOR); // the record ends in the tail
   skb.cb[CB_PCSUM] = 0;
   q.insertAfter(skb, tail);
 }

@@ -150,9 +150,13 @@ export class SocketApi {
     if (sk.state !== TcpState.ESTABLISHED) throw new TcpError('EINPROGRESS', 'connection in progress', 'connect');
   }
 
-  /** `send(fd, data)` → bytes accepted (EAGAIN when the send buffer is full). */
-  send(fd: number, data: Uint8Array, flags: { more?: boolean } = {}): number {
-    return tcpSendmsg(this.sock(fd, 'send'), data, flags.more === true);
+  /**
+   * `send(fd, data, flags)` → bytes accepted (EAGAIN when the send buffer is full).
+   * `flags.more` is MSG_MORE (more data follows: a partial segment waits, no PSH);
+   * `flags.eor` is MSG_EOR (a record ends here: later sends never share its last segment).
+   */
+  send(fd: number, data: Uint8Array, flags: { more?: boolean; eor?: boolean } = {}): number {
+    return tcpSendmsg(this.sock(fd, 'send'), data, flags.more === true, flags.eor === true);
   }
 
   /** `write(fd, data)` = `send` without flags. */

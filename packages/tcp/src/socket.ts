@@ -25,7 +25,7 @@ import {
 } from './output.js';
 import { tcpDestroySock, tcpDone, tcpSetState } from './proto.js';
 import { seqAdd } from './seq.js';
-import { CB_CHARGE, CB_END_SEQ, CB_FLAGS, CB_PCSUM, CB_SEQ } from './skb-cb.js';
+import { CB_CHARGE, CB_END_SEQ, CB_FLAGS, CB_PCSUM, CB_SEQ, TCPCB_EOR, tcpSkbCanCollapseTo } from './skb-cb.js';
 import type { TcpSock } from './sock.js';
 import { RCV_SHUTDOWN, SEND_SHUTDOWN, SHUTDOWN_MASK, TcpState } from './state.js';
 import { TcpFlags } from './wire/tcp.js';
@@ -135,12 +135,14 @@ export function inetConnect(sk: TcpSock, raddr: number, rport: number): void {
 
 /**
  * `tcp_sendmsg`: copies `data` into the write queue — appended to the tail skb while
- * it is below the size goal, else into new skbs of `sizeGoal` payload — charged to
- * `sndbuf`, then pushed. Returns how many bytes were taken (maybe fewer than
- * offered when the send buffer fills).
+ * it is below the size goal (and not ended by MSG_EOR), else into new skbs of
+ * `sizeGoal` payload — charged to `sndbuf`, then pushed. `more` is MSG_MORE (hold a
+ * partial segment back); `eor` is MSG_EOR: when all of `data` was taken, its last skb
+ * gets {@link TCPCB_EOR} so no later write coalesces into it (`tcp_sendmsg_locked`).
+ * Returns how many bytes were taken (maybe fewer than offered when the send buffer fills).
  * @throws TcpError EAGAIN (nothing fitted / not yet connected), EPIPE, ENOTCONN, or a pending error
  */
-export function tcpSendmsg(sk: TcpSock, data: Uint8Array, more = false): number {
+export function tcpSendmsg(sk: TcpSock, data: Uint8Array, more = false, eor = false): number {
   const stack = sk.stack;
   stack.lockSock(sk);
   try {
@@ -157,11 +159,13 @@ export function tcpSendmsg(sk: TcpSock, data: Uint8Array, more = false): number 
     while (copied < len) {
       let skb = sk.writeQueue.peekTail();
       let room = 0;
-      if (skb !== null && (skb.cb[CB_FLAGS]! & (TcpFlags.FIN | CB_FLAG_NO_COALESCE)) === 0 && !skb.isCloned() && skb.dataLen === 0) {
+      if (skb !== null && (skb.cb[CB_FLAGS]! & (TcpFlags.FIN | CB_FLAG_NO_COALESCE)) === 0 && tcpSkbCanCollapseTo(skb) && !skb.isCloned() && skb.dataLen === 0) {
         room = Math.min(goal - skb.len, skb.tailroom());
       }
       if (room <= 0) {
-        const size = stack.maxTcpHeader + goal;
+        // nothing is appended after a record's end (MSG_EOR): its last skb holds just its bytes
+        const want = eor ? Math.min(goal, len - copied) : goal;
+        const size = stack.maxTcpHeader + want;
         if (sk.wmemQueued + size > sk.sndbuf) {
           sk.writeBlocked = true;
           break;
@@ -175,7 +179,7 @@ export function tcpSendmsg(sk: TcpSock, data: Uint8Array, more = false): number 
         skb.cb[CB_CHARGE] = skb.truesize;
         sk.wmemQueued += skb.truesize;
         sk.writeQueue.enqueueTail(skb);
-        room = goal;
+        room = want;
       }
       const n = Math.min(room, len - copied);
       if (skb === null) break;
@@ -192,6 +196,10 @@ export function tcpSendmsg(sk: TcpSock, data: Uint8Array, more = false): number 
     }
     if (copied === 0 && len > 0) throw new TcpError('EAGAIN', 'send buffer full', 'send');
     if (copied < len) sk.writeBlocked = true;
+    else if (eor && len > 0) {
+      const tail = sk.writeQueue.peekTail();
+      if (tail !== null) tail.cb[CB_FLAGS] = tail.cb[CB_FLAGS]! | TCPCB_EOR;
+    }
     tcpPush(sk, more);
     return copied;
   } finally {

@@ -215,17 +215,17 @@ export class SyscallContext {
   }
   /** `write`/`send`/`sendmsg` of `n` zero bytes; a blocking call returns only when all were taken. */
   private sendBytes(c: SyscallSpec, fd: number, n: number, flags: number, flagText: string, line: number): CallResult {
-    if ((flags & ~(MSG_FLAGS.MSG_MORE! | MSG_FLAGS.MSG_DONTWAIT! | MSG_FLAGS.MSG_NOSIGNAL!)) !== 0) {
-      throw new PacketdrillUnsupportedError(line, `send flags ${flagText}`, 'the socket API has MSG_MORE only');
+    if ((flags & ~(MSG_FLAGS.MSG_MORE! | MSG_FLAGS.MSG_EOR! | MSG_FLAGS.MSG_DONTWAIT! | MSG_FLAGS.MSG_NOSIGNAL!)) !== 0) {
+      throw new PacketdrillUnsupportedError(line, `send flags ${flagText}`, 'the socket API has MSG_MORE and MSG_EOR only');
     }
     const api = this.api;
-    const more = (flags & MSG_FLAGS.MSG_MORE!) !== 0;
-    if (this.nonblock.has(fd) || (flags & MSG_FLAGS.MSG_DONTWAIT!) !== 0) return { ret: api.send(fd, new Uint8Array(n), { more }), errno: undefined };
+    const sendFlags = { more: (flags & MSG_FLAGS.MSG_MORE!) !== 0, eor: (flags & MSG_FLAGS.MSG_EOR!) !== 0 };
+    if (this.nonblock.has(fd) || (flags & MSG_FLAGS.MSG_DONTWAIT!) !== 0) return { ret: api.send(fd, new Uint8Array(n), sendFlags), errno: undefined };
     // a blocking write returns only when everything was taken (tcp_sendmsg waits for memory)
     let done = this.written.get(c) ?? 0;
     try {
       while (done < n) {
-        const k = api.send(fd, new Uint8Array(n - done), { more });
+        const k = api.send(fd, new Uint8Array(n - done), sendFlags);
         if (k === 0) break;
         done += k;
       }

@@ -102,7 +102,7 @@ describe('packetdrill runner', () => {
     ['unknown socket options', `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 setsockopt(3, SOL_SOCKET, SO_ZEROCOPY, [1], 4) = 0\n`, /setsockopt SO_ZEROCOPY/],
     ['unknown TCP options', `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 > S 0:0(0) <exp-tfo>\n`, /^line 2: unsupported TCP option 'exp'$/],
     ['Fast Open options', `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 > S 0:0(0) <mss 1460,FO abcd,nop,nop>\n`, /TCP option 'FO'/],
-    ['MSG_EOR', `${SERVER}+0 > S. 0:0(0) ack 1 <...>\n+.01 < . 1:1(0) ack 1 win 514\n+0 accept(3, ..., ...) = 4\n+0 send(4, ..., 400, MSG_EOR) = 400\n`, /send flags MSG_EOR/],
+    ['MSG_OOB', `${SERVER}+0 > S. 0:0(0) ack 1 <...>\n+.01 < . 1:1(0) ack 1 win 514\n+0 accept(3, ..., ...) = 4\n+0 send(4, ..., 400, MSG_OOB) = 400\n`, /send flags MSG_OOB/],
   ])('SKIPs %s naming the construct', (_what, text, reason) => {
     const r = runScriptText(text, 'skip.pkt');
     expect(r.status).toBe('SKIP');

@@ -18,6 +18,7 @@ const PASSING = [
   'google/tcp/blocking/blocking-connect.pkt',
   'google/tcp/close/close-local-close-then-remote-fin.pkt',
   'google/tcp/close/close-on-syn-sent.pkt',
+  'google/tcp/eor/no-coalesce-small.pkt',
   'google/tcp/nagle/sockopt_cork_nodelay.pkt',
   'google/tcp/shutdown/shutdown-rd-close.pkt',
   'google/tcp/shutdown/shutdown-rdwr-close.pkt',
