@@ -2,7 +2,7 @@
  * Why the addon watches the fd with libuv (`uv_poll`) and reads in batches:
  * the kernel floods 1000-byte UDP frames into a TAP device and we count how
  * many frames per second reach JavaScript
- *   (a) uv_poll wake-up → readBatch (read() until EAGAIN, ≤ 64 per call), vs
+ *   (a) uv_poll wake-up → readIntoBatch (read() into 64 buffers until EAGAIN), vs
  *   (b) `fs.read` on the same fd, one threadpool request per frame (EAGAIN: retry next tick).
  * Part of `npm run bench` (root needed).
  */
@@ -63,13 +63,13 @@ async function measure(tag: string, start: (fd: number, onFrame: () => void) => 
 /** Runs both receive paths. @returns one summary line each */
 export async function readPaths(): Promise<string[]> {
   const out: string[] = [];
-  const buf = new Uint8Array(1600 * 64);
+  const bufs = Array.from({ length: 64 }, () => new Uint8Array(1600));
   const lens = new Int32Array(64);
   out.push(
-    await measure('uv_poll + readBatch', (fd, onFrame) => {
+    await measure('uv_poll + readIntoBatch', (fd, onFrame) => {
       const w = binding.watch(fd, () => {
         for (;;) {
-          const n = binding.readBatch(fd, buf, 1600, 64, lens);
+          const n = binding.readIntoBatch(fd, bufs, 64, lens);
           for (let i = 0; i < n; i++) onFrame();
           if (n < 64) break;
         }

@@ -17,8 +17,8 @@ import { TapError } from './errors.js';
 export interface TapBinding {
   /** Opens `/dev/net/tun`, TUNSETIFF (IFF_TAP | IFF_NO_PI [| IFF_VNET_HDR]), TUNSETOFFLOAD. @returns [fd, ifname] */
   open(name: string, vnetHdrLen: number, offload: number): [number, string];
-  /** Reads up to `max` frames into `slot`-byte slots of `buf` until EAGAIN. @returns frames or -errno */
-  readBatch(fd: number, buf: Uint8Array, slot: number, max: number, lens: Int32Array): number;
+  /** Reads up to `max` frames, frame i into `bufs[i]` (receive pages), until EAGAIN. @returns frames or -errno */
+  readIntoBatch(fd: number, bufs: readonly Uint8Array[], max: number, lens: Int32Array): number;
   /** Writes `count` frames `buf[offs[i], offs[i]+lens[i])` until EAGAIN. @returns frames written or -errno */
   writeBatch(fd: number, buf: Uint8Array, offs: Int32Array, lens: Int32Array, count: number): number;
   /**

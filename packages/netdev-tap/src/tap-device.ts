@@ -6,13 +6,21 @@
  * ## Receive: the fd is the interrupt line, NAPI does the work
  * ```
  *  kernel tap0 ─▶ fd readable ─▶ libuv poll (epoll) ─▶ "IRQ": mask (stop polling), napi.schedule()
- *     ─▶ softirq: napiPoll(budget) ─▶ readBatch: read() until EAGAIN or budget frames
+ *     ─▶ softirq: napiPoll(budget) ─▶ readIntoBatch: read() into the ring's pages until EAGAIN or budget frames
  *     ─▶ skb per frame (+ virtio-net header → ipSummed/gso*) ─▶ receiveFrame ─▶ [GRO] ─▶ stack
  *     ─▶ under budget: napi complete ─▶ unmask (poll the fd again; level-triggered: no lost wake-up)
  * ```
  * One wake-up reads up to `napiWeight` frames (64) with one native call; the
  * softnet's `netdev_budget` (300) bounds a round, as in Linux. No threadpool
  * read per frame: the fd is non-blocking and watched by the event loop.
+ *
+ * Each frame is read into its own receive page (a slot of the ring). A frame
+ * longer than `rxCopybreak` (256) keeps its page: the skb gets a small head
+ * with the protocol headers (copied, metered as `copies.headers`) and the
+ * payload as a page fragment, and the slot gets a fresh page from the device's
+ * page pool — what a NIC driver does with `build_skb`/`skb_add_rx_frag`, the
+ * kernel's copy in `read()` standing for the DMA. Short frames (ACKs, SMTP
+ * replies) are copied into an skb and the page stays (Linux's rx_copybreak).
  *
  * ## Transmit: staged, written in batches, without a copy
  * `ndoStartXmit` stages each frame: its virtio-net header (offloads on) in a
@@ -43,7 +51,7 @@
  *
  * @module
  */
-import { allocSkb, type SkbPool, type SkBuff } from '@netlayers/skbuff';
+import { allocSkb, countSkbCopy, PagePool, SKB_MAX_HEADER_COPY, type Page, type SkbPool, type SkBuff } from '@netlayers/skbuff';
 import { IpSummed } from '@netlayers/skbuff';
 import {
   NETIF_F,
@@ -76,6 +84,10 @@ export interface TapDeviceOptions extends Omit<RingNetDeviceOptions, 'type' | 'r
   txBatch?: number;
   /** Send frames from the skbs' own memory with `writev()` (default true); false copies each into the staging buffer. */
   txZeroCopy?: boolean;
+  /** Hand received frames up in their receive page (default true); false copies every frame into an skb. */
+  rxZeroCopy?: boolean;
+  /** Frames of at most this many bytes are copied into an skb and the page reused (default 256). */
+  rxCopybreak?: number;
   /** Keep the event loop alive while the device is up (default true). */
   ref?: boolean;
 }
@@ -102,6 +114,10 @@ export interface TapStats {
   txZeroCopyFrames: number;
   /** Frames copied into the staging buffer first. */
   txCopiedFrames: number;
+  /** Frames handed up in their receive page (headers copied only). */
+  rxZeroCopyFrames: number;
+  /** Frames copied into an skb (at most `rxCopybreak` bytes, or `rxZeroCopy: false`). */
+  rxCopiedFrames: number;
   /** Frames dropped because their virtio-net header was inconsistent. */
   rxBadVnetHdr: number;
 }
@@ -128,6 +144,8 @@ export class TapDevice extends RingNetDevice {
     txSegments: 0,
     txZeroCopyFrames: 0,
     txCopiedFrames: 0,
+    rxZeroCopyFrames: 0,
+    rxCopiedFrames: 0,
     rxBadVnetHdr: 0,
   };
   private fd: number;
@@ -136,7 +154,12 @@ export class TapDevice extends RingNetDevice {
   private events = 0;
   private readonly hdr: number;
   private readonly slot: number;
-  private readonly rxBuf: Uint8Array;
+  /** The receive ring: one page per slot, `slot` bytes each. */
+  private readonly rxPages: Page[];
+  private readonly rxViews: Uint8Array[];
+  private readonly rxPagePool: PagePool;
+  private readonly rxZeroCopy: boolean;
+  private readonly rxCopybreak: number;
   private readonly rxLens: Int32Array;
   private readonly rxHeadroom: number;
   private readonly pool: SkbPool | undefined;
@@ -174,8 +197,13 @@ export class TapDevice extends RingNetDevice {
     this.hdr = offloads ? VNET_HDR_LEN : 0;
     this.slot = this.hdr + (offloads ? MAX_GSO_FRAME : Math.max(this.mtu + 14 + 4, 1518));
     const weight = this.napi.weight;
-    this.rxBuf = new Uint8Array(this.slot * weight);
+    this.rxPagePool = new PagePool({ pageSize: this.slot, maxCached: 4 * weight });
+    this.rxPages = Array.from({ length: weight }, () => this.rxPagePool.alloc());
+    this.rxViews = this.rxPages.map((p) => p.bytes);
     this.rxLens = new Int32Array(weight);
+    this.rxZeroCopy = opts.rxZeroCopy ?? true;
+    this.rxCopybreak = opts.rxCopybreak ?? 256;
+    if (!Number.isInteger(this.rxCopybreak) || this.rxCopybreak < 0) throw new TapError('ERR_BAD_ARGUMENT', `rxCopybreak must be an integer ≥ 0, got ${this.rxCopybreak}`);
     this.rxHeadroom = opts.rxHeadroom ?? 32;
     this.pool = opts.pool;
     const txBytes = opts.txBufferBytes ?? 1 << 20;
@@ -273,7 +301,7 @@ export class TapDevice extends RingNetDevice {
   override napiPoll(budget: number): number {
     if (this.fd < 0) return 0;
     const max = Math.min(budget, this.rxLens.length);
-    const n = this.b.readBatch(this.fd, this.rxBuf, this.slot, max, this.rxLens);
+    const n = this.b.readIntoBatch(this.fd, this.rxViews, max, this.rxLens);
     if (n < 0) {
       this.stats.rxErrors++;
       this._error(new TapError('ERR_TAP_IO', `read on ${this.ifname} failed: errno ${-n}`));
@@ -281,12 +309,12 @@ export class TapDevice extends RingNetDevice {
     }
     this.tapStats.rxReads += n;
     if (n < max) this.tapStats.rxEmptyReads++;
-    for (let i = 0; i < n; i++) this.rxOne(i * this.slot, this.rxLens[i] as number);
+    for (let i = 0; i < n; i++) this.rxOne(i, this.rxLens[i] as number);
     this.groFlush();
     return n;
   }
 
-  private rxOne(off: number, len: number): void {
+  private rxOne(i: number, len: number): void {
     const hdr = this.hdr;
     const flen = len - hdr;
     if (flen < 14) {
@@ -295,10 +323,31 @@ export class TapDevice extends RingNetDevice {
       this._countDrop('PKT_TOO_SMALL', 'rx');
       return;
     }
-    const skb = allocSkb(this.rxHeadroom + flen, this.pool ? { pool: this.pool } : undefined);
-    skb.reserve(this.rxHeadroom);
-    skb.buf.set(this.rxBuf.subarray(off + hdr, off + len), skb.putUnchecked(flen));
-    if (hdr > 0 && !vnetHdrToSkb(VnetHdr.newUnchecked(this.rxBuf, off), skb)) {
+    const page = this.rxPages[i] as Page;
+    const b = page.bytes;
+    const opt = this.pool ? { pool: this.pool } : undefined;
+    let skb: SkBuff;
+    const fresh = this.rxZeroCopy && flen > this.rxCopybreak ? this.tryPage() : null;
+    if (fresh !== null) {
+      // the headers into a small head, the payload stays in the page (which the skb takes)
+      const hl = frameHeaderLen(b, hdr, flen);
+      skb = allocSkb(this.rxHeadroom + hl, opt);
+      skb.reserve(this.rxHeadroom);
+      skb.buf.set(b.subarray(hdr, hdr + hl), skb.putUnchecked(hl));
+      countSkbCopy(skb, hl, 'headers');
+      this.rxPages[i] = fresh;
+      this.rxViews[i] = fresh.bytes;
+      if (flen > hl) skb.addFrag(page, hdr + hl, flen - hl, b.length);
+      else page.put();
+      this.tapStats.rxZeroCopyFrames++;
+    } else {
+      skb = allocSkb(this.rxHeadroom + flen, opt);
+      skb.reserve(this.rxHeadroom);
+      skb.buf.set(b.subarray(hdr, len), skb.putUnchecked(flen));
+      countSkbCopy(skb, flen);
+      this.tapStats.rxCopiedFrames++;
+    }
+    if (hdr > 0 && !vnetHdrToSkb(VnetHdr.newUnchecked(b, 0), skb)) {
       this.tapStats.rxBadVnetHdr++;
       this.stats.rxErrors++;
       this._drop(skb, 'PKT_TOO_SMALL', 'rx');
@@ -306,6 +355,15 @@ export class TapDevice extends RingNetDevice {
     }
     this.tapStats.rxSegments += skb.gsoSize > 0 ? Math.max(1, skb.gsoSegs) : 1;
     this.receiveFrame(skb);
+  }
+
+  /** A fresh receive page, or null when the pool cannot give one (the frame is then copied). */
+  private tryPage(): Page | null {
+    try {
+      return this.rxPagePool.alloc();
+    } catch {
+      return null;
+    }
   }
 
   /**
@@ -480,5 +538,32 @@ export class TapDevice extends RingNetDevice {
     this.b.close(this.fd);
     this.fd = -1;
     this.txReset();
+    for (const p of this.rxPages) p.put();
+    this.rxPages.length = 0;
+    this.rxViews.length = 0;
   }
+}
+
+/**
+ * Bytes of protocol headers at the start of an Ethernet frame at `b[off..off+len)`:
+ * Ethernet, then IPv4's header, then TCP's (or UDP's) when they are complete —
+ * what a driver copies into the head of an skb whose payload stays in a page
+ * (Linux `eth_get_headlen`). Never more than `len` nor {@link SKB_MAX_HEADER_COPY}.
+ */
+export function frameHeaderLen(b: Uint8Array, off: number, len: number): number {
+  let hl = 14;
+  const type = ((b[off + 12] as number) << 8) | (b[off + 13] as number);
+  if (type === 0x0800 && len >= 14 + 20) {
+    const ihl = ((b[off + 14] as number) & 0x0f) * 4;
+    const frag = (((b[off + 20] as number) & 0x1f) << 8) | (b[off + 21] as number);
+    if (ihl >= 20 && len >= 14 + ihl) {
+      hl += ihl;
+      const proto = b[off + 23] as number;
+      if (frag === 0 && proto === 6 && len >= hl + 20) {
+        const doff = ((b[off + hl + 12] as number) >> 4) * 4;
+        if (doff >= 20 && len >= hl + doff) hl += doff;
+      } else if (frag === 0 && proto === 17 && len >= hl + 8) hl += 8;
+    }
+  }
+  return Math.min(hl, len, SKB_MAX_HEADER_COPY);
 }

@@ -129,6 +129,14 @@ describe('copy meter: each copying operation adds the bytes it moves', () => {
     big.free();
   });
 
+  it("countSkbCopy(skb, n, 'headers') counts headers, bounded", () => {
+    const skb = build(0, 10);
+    expectCopies(() => countSkbCopy(skb, 54, 'headers'), { headers: 54 });
+    expectCopies(() => expect(() => countSkbCopy(skb, SKB_MAX_HEADER_COPY + 1, 'headers')).toThrow(RangeError), {});
+    expectCopies(() => countSkbCopy(skb, 7), { other: 7 });
+    skb.free();
+  });
+
   it('copy adds headroom + len; unshare of a clone counts as a copy', () => {
     const skb = build(16, 30, [40], [50]);
     let n: SkBuff | undefined;

@@ -132,14 +132,24 @@ export function copyStatsDelta(before: SkbCopyStats, after: SkbCopyStats): SkbCo
 /**
  * Report `bytes` copied into or out of `skb`'s data by code outside this package
  * (e.g. a `skb.buf.set(...)` after `putOff`), so the meter stays complete. Counted
- * under `copies.other`, in the skb's pool and process-wide.
+ * under `copies.other`, in the skb's pool and process-wide — or, with `kind`
+ * `'headers'`, under `copies.headers`: protocol headers a driver copies into a
+ * fresh head while the payload stays in a page (at most {@link SKB_MAX_HEADER_COPY}).
  *
  * @param skb - the skb whose data was copied
  * @param bytes - number of bytes copied (a non-negative integer)
- * @throws RangeError if `bytes` is not a non-negative integer
+ * @param kind - `'other'` (default) or `'headers'`
+ * @throws RangeError if `bytes` is not a non-negative integer, or more than
+ *   `SKB_MAX_HEADER_COPY` for `'headers'`
  */
-export function countSkbCopy(skb: SkBuff, bytes: number): void {
+export function countSkbCopy(skb: SkBuff, bytes: number, kind: 'other' | 'headers' = 'other'): void {
   if (!Number.isInteger(bytes) || bytes < 0) throw new RangeError(`countSkbCopy: bad byte count ${bytes}`);
+  if (kind === 'headers') {
+    if (bytes > SKB_MAX_HEADER_COPY) throw new RangeError(`countSkbCopy: ${bytes} header bytes is more than SKB_MAX_HEADER_COPY (${SKB_MAX_HEADER_COPY})`);
+    skb.pool._copies.headers += bytes;
+    globalCopies.headers += bytes;
+    return;
+  }
   skb.pool._copies.other += bytes;
   globalCopies.other += bytes;
 }

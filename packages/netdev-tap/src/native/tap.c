@@ -114,42 +114,6 @@ static napi_value tap_open(napi_env env, napi_callback_info info) {
 }
 
 /*
- * readBatch(fd, buf: Uint8Array, slot: number, max: number, lens: Int32Array) -> n | -errno
- * Reads frames into consecutive slots of `slot` bytes until EAGAIN or `max`
- * frames. lens[i] = length of frame i. A hard error after some frames returns
- * the frames read so far (the error repeats on the next call).
- */
-static napi_value tap_read_batch(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t fd, slot, max;
-  void *buf, *lensp;
-  size_t blen, llen;
-  napi_get_value_int32(env, argv[0], &fd);
-  napi_get_value_int32(env, argv[2], &slot);
-  napi_get_value_int32(env, argv[3], &max);
-  if (typed_data(env, argv[1], &buf, &blen) || typed_data(env, argv[4], &lensp, &llen) || slot <= 0 || max < 0 ||
-      (size_t)slot * (size_t)max > blen || (size_t)max * 4 > llen) {
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "readBatch: buffers too small for max frames");
-    return NULL;
-  }
-  int32_t *lens = (int32_t *)lensp;
-  int32_t n = 0;
-  while (n < max) {
-    ssize_t r = read(fd, (uint8_t *)buf + (size_t)n * slot, (size_t)slot);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      if (n == 0) return make_int(env, -errno);
-      break;
-    }
-    lens[n++] = (int32_t)r;
-  }
-  return make_int(env, n);
-}
-
-/*
  * writeBatch(fd, buf: Uint8Array, offs: Int32Array, lens: Int32Array, count) -> n | -errno
  * Writes frames buf[offs[i] .. offs[i]+lens[i]) one write() each until EAGAIN.
  */
@@ -187,6 +151,59 @@ static napi_value tap_write_batch(napi_env env, napi_callback_info info) {
   return make_int(env, n);
 }
 
+/* The length of a JS array argument; -1 if it is not an array. */
+static int array_len(napi_env env, napi_value v, uint32_t *n) {
+  bool isArray = false;
+  if (napi_is_array(env, v, &isArray) != napi_ok || !isArray) return -1;
+  return napi_get_array_length(env, v, n) == napi_ok ? 0 : -1;
+}
+
+/* Memory of element i of a JS array of Uint8Arrays; -1 if it is not one. */
+static int element_data(napi_env env, napi_value arr, uint32_t i, void **data, size_t *bytes) {
+  napi_value v;
+  if (napi_get_element(env, arr, i, &v) != napi_ok) return -1;
+  return typed_data(env, v, data, bytes);
+}
+
+/*
+ * readIntoBatch(fd, bufs: Uint8Array[], max, lens: Int32Array) -> n | -errno
+ * Reads up to `max` frames, frame i into bufs[i] (each a receive page), until EAGAIN.
+ */
+static napi_value tap_read_into_batch(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd, max;
+  void *lensp;
+  size_t llen;
+  uint32_t nbufs = 0;
+  napi_get_value_int32(env, argv[0], &fd);
+  napi_get_value_int32(env, argv[2], &max);
+  if (array_len(env, argv[1], &nbufs) || typed_data(env, argv[3], &lensp, &llen) || max < 0 || (uint32_t)max > nbufs || (size_t)max * 4 > llen) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "readIntoBatch: bad arguments");
+    return NULL;
+  }
+  int32_t *lens = (int32_t *)lensp;
+  int32_t n = 0;
+  while (n < max) {
+    void *d;
+    size_t bytes;
+    if (element_data(env, argv[1], (uint32_t)n, &d, &bytes)) {
+      napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "readIntoBatch: buffers must be Uint8Arrays");
+      return NULL;
+    }
+    ssize_t r = read(fd, d, bytes);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      if (n == 0) return make_int(env, -errno);
+      break;
+    }
+    lens[n++] = (int32_t)r;
+  }
+  return make_int(env, n);
+}
+
 /*
  * writevBatch(fd, views: Uint8Array[], counts: Int32Array, count) -> n | -errno
  * Frame i is the concatenation of the next counts[i] views (its vnet header, its
@@ -202,11 +219,9 @@ static napi_value tap_writev_batch(napi_env env, napi_callback_info info) {
   void *cntp;
   size_t clen;
   uint32_t nviews = 0;
-  bool isArray = false;
   napi_get_value_int32(env, argv[0], &fd);
   napi_get_value_int32(env, argv[3], &count);
-  if (napi_is_array(env, argv[1], &isArray) != napi_ok || !isArray || napi_get_array_length(env, argv[1], &nviews) != napi_ok ||
-      typed_data(env, argv[2], &cntp, &clen) || count < 0 || (size_t)count * 4 > clen) {
+  if (array_len(env, argv[1], &nviews) || typed_data(env, argv[2], &cntp, &clen) || count < 0 || (size_t)count * 4 > clen) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "writevBatch: bad arguments");
     return NULL;
   }
@@ -221,10 +236,9 @@ static napi_value tap_writev_batch(napi_env env, napi_callback_info info) {
       return NULL;
     }
     for (int32_t j = 0; j < k; j++) {
-      napi_value v;
       void *d;
       size_t bytes;
-      if (napi_get_element(env, argv[1], at + (uint32_t)j, &v) != napi_ok || typed_data(env, v, &d, &bytes)) {
+      if (element_data(env, argv[1], at + (uint32_t)j, &d, &bytes)) {
         napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "writevBatch: views must be Uint8Arrays");
         return NULL;
       }
@@ -371,9 +385,9 @@ static napi_value tap_close(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"open", NULL, tap_open, NULL, NULL, NULL, napi_default, NULL},
-    {"readBatch", NULL, tap_read_batch, NULL, NULL, NULL, napi_default, NULL},
     {"writeBatch", NULL, tap_write_batch, NULL, NULL, NULL, napi_default, NULL},
     {"writevBatch", NULL, tap_writev_batch, NULL, NULL, NULL, napi_default, NULL},
+    {"readIntoBatch", NULL, tap_read_into_batch, NULL, NULL, NULL, napi_default, NULL},
     {"watch", NULL, tap_watch_start, NULL, NULL, NULL, napi_default, NULL},
     {"setEvents", NULL, tap_watch_set, NULL, NULL, NULL, napi_default, NULL},
     {"ref", NULL, tap_watch_ref, NULL, NULL, NULL, napi_default, NULL},
