@@ -26,8 +26,10 @@ import {
   tcpSendChallengeAck,
   tcpSendCtl,
   tcpSendSynAck,
+  tcpTsval,
   tcpWriteXmit,
 } from './output.js';
+import { tcpRcvRttMeasure, tcpRcvRttMeasureTs } from './rcv-space.js';
 import { seqAdd, seqGt, seqLe, seqLt } from './seq.js';
 import { CB_ACK, CB_DOFF, CB_FLAGS, CB_SEQ, CB_END_SEQ, CB_WINDOW } from './skb-cb.js';
 import { tcpPawsDiscard, tcpRcvTimestamps, tcpReplaceTsRecent } from './timestamps.js';
@@ -135,6 +137,7 @@ function tcpEventDataRecv(sk: TcpSock, skb: SkBuff): void {
   if (len >= sk.rcvMss) sk.rcvSegsSinceAck++;
   else sk.rcvSegsSinceAck += 0.5;
   sk.ackPending = true;
+  tcpRcvRttMeasure(sk);
   if (len >= sk.rcvMss && skb.truesize > 0) {
     // Linux 6.x `scaling_ratio`, measured on full-sized segments only
     sk.scalingRatio = Math.min(1, Math.max(0.25, len / skb.truesize));
@@ -393,6 +396,7 @@ export function tcpRcvStateProcess(sk: TcpSock, skb: SkBuff): void {
         skb.free();
         return;
       }
+      if (ts !== undefined && skb.len > 0) tcpRcvRttMeasureTs(sk, skb.len, ts.tsecr, tcpTsval(sk));
       queued = tcpDataQueue(sk, skb);
       break;
     case TcpState.CLOSE_WAIT:

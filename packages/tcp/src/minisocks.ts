@@ -22,6 +22,7 @@ import {
   tcpV4SendReset,
   tcpV4SendSynAckStateless,
 } from './output.js';
+import { tcpInitBufferSpace } from './rcv-space.js';
 import { seqAdd, seqGt } from './seq.js';
 import { CB_ACK, CB_DOFF, CB_END_SEQ, CB_FLAGS, CB_SEQ, CB_WINDOW } from './skb-cb.js';
 import { CaState, NO_SOCKS, type TcpSock } from './sock.js';
@@ -83,6 +84,7 @@ export function tcpInitTransfer(sk: TcpSock): void {
   sk.lastRcvTime = sk.stack.clock.now();
   sk.ca.init?.(sk);
   if (sk.keepalive) sk.stack.wheel.mod(sk.kaTimer, sk.keepIdleMs);
+  tcpInitBufferSpace(sk);
 }
 
 /** Applies the peer's SYN options (`tcp_parse_options` on SYN / `tcp_openreq_init`). */

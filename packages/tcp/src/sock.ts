@@ -22,6 +22,7 @@ import type { Errno } from './errors.js';
 import { TcpState } from './state.js';
 import type { TcpStack } from './stack.js';
 import { OfoQueue } from './ofo-tree.js';
+import { RcvSpace } from './rcv-space.js';
 import { WheelTimer } from './timer-wheel.js';
 import type { SackBlock } from './wire/tcp.js';
 
@@ -107,8 +108,10 @@ export class TcpSock implements ConnEntry, CongState {
   tsRecentStamp = 0;
   /** Added to our clock's ms to make TSval (Linux `tsoffset`, per connection). */
   tsOffset = 0;
-  /** SO_RCVBUF was set (`SOCK_RCVBUF_LOCK`): the window clamp and scale follow it. */
+  /** SO_RCVBUF was set (`SOCK_RCVBUF_LOCK`): the window clamp and scale follow it, no autotuning. */
   rcvbufLock = false;
+  /** Receive-buffer autotuning state (DRS, rcv-space.ts). */
+  readonly rcvSpace = new RcvSpace();
   /** Effective send MSS (Linux `mss_cache`). */
   mss = 536;
   /** MSS we advertise. */

@@ -24,6 +24,7 @@ import {
   tcpSendFin,
 } from './output.js';
 import { tcpDestroySock, tcpDone, tcpSetState } from './proto.js';
+import { tcpRcvSpaceAdjust } from './rcv-space.js';
 import { seqAdd } from './seq.js';
 import { CB_CHARGE, CB_END_SEQ, CB_FLAGS, CB_PCSUM, CB_SEQ, TCPCB_EOR, tcpSkbCanCollapseTo } from './skb-cb.js';
 import type { TcpSock } from './sock.js';
@@ -278,6 +279,7 @@ export function tcpRecvmsg(sk: TcpSock, dst: Uint8Array): number {
       const r = recvEmpty(sk, 'recv');
       if (r === 0) return 0;
     }
+    if (copied > 0) tcpRcvSpaceAdjust(sk);
     tcpCleanupRbuf(sk, copied);
     return copied;
   } finally {
@@ -317,6 +319,7 @@ export function tcpRecvSkbs(sk: TcpSock, maxBytes: number): import('@netlayers/s
       out.push(skb);
     }
     if (out.length === 0) recvEmpty(sk, 'recvSkbs');
+    if (total > 0) tcpRcvSpaceAdjust(sk);
     tcpCleanupRbuf(sk, total);
     return out;
   } finally {

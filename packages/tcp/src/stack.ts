@@ -75,8 +75,16 @@ export interface TcpConfig {
   sndbuf: number;
   /** Default receive buffer (bytes). */
   rcvbuf: number;
-  /** Largest receive buffer SO_RCVBUF may set; sizes the window scale. */
+  /**
+   * Largest receive buffer (Linux `tcp_rmem[2]`, 6 MiB): what SO_RCVBUF may set and
+   * autotuning may grow to; sizes the window scale.
+   */
   rcvbufMax: number;
+  /**
+   * Receive-buffer autotuning (`tcp_moderate_rcvbuf`, default true): a socket without
+   * SO_RCVBUF grows its buffer up to `rcvbufMax` as the reader keeps up (DRS, rcv-space.ts).
+   */
+  moderateRcvbuf: boolean;
   /** Largest send buffer. */
   sndbufMax: number;
   /** RST instead of dropping the final ACK when the accept queue is full (`tcp_abort_on_overflow`). */
@@ -122,6 +130,7 @@ export const defaultTcpConfig: TcpConfig = {
   sndbuf: 1 << 20,
   rcvbuf: 1 << 20,
   rcvbufMax: 6 << 20,
+  moderateRcvbuf: true,
   sndbufMax: 4 << 20,
   abortOnOverflow: false,
   minSynBacklog: 8,
