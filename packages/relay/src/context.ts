@@ -75,7 +75,6 @@ export function resolveOptions(o: RelayOptions): ResolvedOptions {
     if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) throw new RelayError('ERR_RELAY_CONFIG', `${name}: ${String(v)}`);
     return v;
   };
-  if (o.tls !== undefined && transport !== 'kernel') throw new RelayError('ERR_RELAY_CONFIG', 'STARTTLS inbound is supported on the kernel transport only');
   return {
     listen: parseHostPort(o.listen ?? '127.0.0.1:2525', 'listen'),
     transport,

@@ -4,7 +4,8 @@
 // the relay itself copied no payload.
 import { createHash } from 'node:crypto';
 import { skbStats } from '@netlayers/skbuff';
-import { attachClientSession, attachServerSession } from '@netlayers/smtp-protocol';
+import tls from 'node:tls';
+import { attachClientSession, attachServerSession, clientStartTls, serverStartTls } from '@netlayers/smtp-protocol';
 import { createTestbed, type Testbed, type TestbedOptions } from '@netlayers/tcp/testing';
 import type { TcpSocket } from '@netlayers/tcp';
 import { createRelay, type Relay, type RelayOptions } from '../src/index.js';
@@ -15,6 +16,10 @@ export interface Harness {
   relay: Relay;
   /** SHA-256 of every body the sink received, Received: header stripped. */
   received: string[];
+  /** Per received body: whether its session at the sink was secured with STARTTLS. */
+  receivedSecure: boolean[];
+  /** The relay's Received: line of each body at the sink. */
+  receivedHeaders: string[];
   /** Sends `bodies` over one SMTP session; resolves with the final replies' codes. */
   send(bodies: Uint8Array[]): Promise<number[]>;
   /** skbuff copies by the sender's and sink's own sockets (tcpSendmsg / tcpRecvmsg). */
@@ -26,23 +31,36 @@ function sockBytes(s: TcpSocket): number {
   return s.bytesRead + s.bytesWritten;
 }
 
-export async function startHarness(tbOpts: TestbedOptions, relayOpts: Partial<RelayOptions>): Promise<Harness> {
+/** TLS at the ends: the sink offers STARTTLS with `sinkTls`; the sender issues it with `senderTls`. */
+export interface HarnessTls {
+  sinkTls?: { key: Buffer; cert: Buffer };
+  senderTls?: boolean;
+}
+
+export async function startHarness(tbOpts: TestbedOptions, relayOpts: Partial<RelayOptions>, ends: HarnessTls = {}): Promise<Harness> {
   const tb = createTestbed({ clock: 'virtual', ...tbOpts });
   const [a, b] = tb.hosts;
   const sockets = new Set<TcpSocket>();
   const received: string[] = [];
+  const receivedSecure: boolean[] = [];
+  const receivedHeaders: string[] = [];
+  const sinkCtx = ends.sinkTls !== undefined ? tls.createSecureContext(ends.sinkTls) : undefined;
   const sinkServer = a.createServer((s) => {
     sockets.add(s);
     attachServerSession(s, {
       timers: tb.clock,
       hostname: 'sink.test',
+      ...(sinkCtx !== undefined ? { startTls: serverStartTls(sinkCtx) } : {}),
       hooks: {
-        async onData(m) {
+        async onData(m, session) {
           const h = createHash('sha256');
           const parts: Buffer[] = [];
           for await (const c of m) parts.push(Buffer.from(c));
-          h.update(stripFirstReceived(Buffer.concat(parts)));
+          const all = Buffer.concat(parts);
+          h.update(stripFirstReceived(all));
           received.push(h.digest('hex'));
+          receivedSecure.push(session.secure);
+          receivedHeaders.push(/^Received:[^\n]*(\n[ \t][^\n]*)*/.exec(all.toString('latin1'))?.[0] ?? '');
         },
       },
     });
@@ -65,14 +83,21 @@ export async function startHarness(tbOpts: TestbedOptions, relayOpts: Partial<Re
     tb,
     relay,
     received,
+    receivedSecure,
+    receivedHeaders,
     async send(bodies) {
       const c = a.connect(25, b.address);
       sockets.add(c);
-      const session = attachClientSession(c, { timers: tb.clock, clientName: 'sender.test' });
+      const session = attachClientSession(c, {
+        timers: tb.clock,
+        clientName: 'sender.test',
+        ...(ends.senderTls === true ? { startTls: clientStartTls({ rejectUnauthorized: false }) } : {}),
+      });
       const codes: number[] = [];
       let done = false;
       const run = (async () => {
         await session.greet();
+        if (ends.senderTls === true) await session.startTls();
         for (const body of bodies) codes.push((await session.send({ from: 'a@sender.test', to: ['b@example.org'] }, body)).reply.code);
         await session.quit();
       })().finally(() => (done = true));

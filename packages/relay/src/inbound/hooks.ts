@@ -188,7 +188,8 @@ async function takeBody(d: HookDeps, message: IncomingMessage, session: ServerSe
   const o = d.ctx.o;
   const header = receivedHeader(d, message, session, id);
   const hop = new BoundedHops(o.headerSizeLimit);
-  if (o.forward === 'zerocopy') {
+  // a session secured with STARTTLS has decrypted copies, not skbs: its body is copied
+  if (o.forward === 'zerocopy' && !session.secure) {
     const stack = o.stack!;
     const skbs: SkBuff[] = [];
     let wire = 0;
@@ -231,7 +232,7 @@ async function acceptBody(d: HookDeps, message: IncomingMessage, session: Server
   const env = message.envelope;
   let writer: StoreWriter | undefined;
   let taken: Taken | undefined;
-  if (d.proxy !== undefined && o.forward !== 'zerocopy') return proxyStream(d, d.proxy, message, session);
+  if (d.proxy !== undefined && (o.forward !== 'zerocopy' || session.secure)) return proxyStream(d, d.proxy, message, session);
   try {
     if (o.accept !== 'proxy') writer = store.begin();
     taken = await takeBody(d, message, session, writer?.id ?? 'proxy');

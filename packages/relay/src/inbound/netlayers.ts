@@ -3,15 +3,20 @@
  * and `ServerSession` per accepted connection. In zero-copy mode the session
  * is fed the received skbs' payload views with an {@link SkbOwner}, so the
  * body can be taken over as skbs; in copy mode it gets bytes copied out of
- * the skbs (`tcpRecvmsg`), like a relay on kernel sockets.
+ * the skbs (`tcpRecvmsg`), like a relay on kernel sockets. With a key and
+ * certificate, STARTTLS is offered: Node's `tls` over a `node:net`-compatible
+ * stream of the same socket ({@link SkbConnTransport}); a secured session's
+ * bodies are copied.
  * @module
  */
-import { ServerSession, type ServerHooks } from '@netlayers/smtp-protocol';
+import tls from 'node:tls';
+import { serverStartTls, ServerSession, type ServerHooks } from '@netlayers/smtp-protocol';
 import { inetAccept, inetBind, inetListen, parseIpv4, tcpClose, type TcpSock } from '@netlayers/tcp';
 import type { Endpoint } from '../addr.js';
 import type { RelayContext } from '../context.js';
 import { RelayError } from '../errors.js';
 import { SkbConn } from '../zerocopy/skb-conn.js';
+import { SkbConnTransport, type TlsUpgrade } from '../zerocopy/skb-conn-tls.js';
 import { ConnectionLimits } from './limits.js';
 import type { InboundListener } from './listener.js';
 
@@ -19,8 +24,9 @@ const enc = new TextEncoder();
 
 export class NetlayersListener implements InboundListener {
   readonly sessions = new Set<ServerSession>();
-  private readonly conns = new Set<SkbConn>();
+  private readonly transports = new Set<SkbConnTransport>();
   private readonly limits: ConnectionLimits;
+  private readonly upgrade: TlsUpgrade | undefined;
   private lsk: TcpSock | null = null;
   private acceptScheduled = false;
   private idleWaiters: Array<() => void> = [];
@@ -30,6 +36,8 @@ export class NetlayersListener implements InboundListener {
     private readonly hooks: ServerHooks,
   ) {
     this.limits = new ConnectionLimits(ctx);
+    const t = ctx.o.tls;
+    this.upgrade = t !== undefined ? serverStartTls(tls.createSecureContext({ key: t.key, cert: t.cert })) : undefined;
   }
 
   listen(): Promise<Endpoint> {
@@ -73,9 +81,25 @@ export class NetlayersListener implements InboundListener {
       conn.close();
       return;
     }
-    this.conns.add(conn);
-    const session = new ServerSession({
-      transport: conn,
+    let session: ServerSession | undefined;
+    const transport = new SkbConnTransport(
+      conn,
+      o.stack!,
+      {
+        data: (views, owner) => session!.receive(views, owner),
+        end: () => session!.receiveEnd(),
+        close: () => {
+          this.transports.delete(transport);
+          this.limits.leave(addr);
+          session!.destroy();
+          if (this.transports.size === 0) for (const w of this.idleWaiters.splice(0)) w();
+        },
+      },
+      this.upgrade,
+    );
+    this.transports.add(transport);
+    session = new ServerSession({
+      transport,
       timers: o.timers,
       hostname: o.hostname,
       size: o.maxSize,
@@ -84,18 +108,8 @@ export class NetlayersListener implements InboundListener {
         ...this.hooks,
         onClose: (s) => {
           this.sessions.delete(s);
-          conn.close();
+          transport.close();
         },
-      },
-    });
-    conn.start({
-      data: (views, owner) => session.receive(views, owner),
-      end: () => session.receiveEnd(),
-      close: () => {
-        this.conns.delete(conn);
-        this.limits.leave(addr);
-        session.destroy();
-        if (this.conns.size === 0) for (const w of this.idleWaiters.splice(0)) w();
       },
     });
     this.sessions.add(session);
@@ -108,10 +122,10 @@ export class NetlayersListener implements InboundListener {
       this.lsk = null;
     }
     for (const s of [...this.sessions]) s.drain();
-    if (this.conns.size === 0) return Promise.resolve();
+    if (this.transports.size === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const t = this.ctx.o.timers.setTimeout(() => {
-        for (const c of [...this.conns]) c.destroy();
+        for (const tr of [...this.transports]) tr.destroy();
       }, graceMs);
       this.idleWaiters.push(() => {
         t.cancel();

@@ -25,7 +25,8 @@ function outcomeOf(code: number): 'sent' | 'deferred' | 'failed' {
 
 /** The body argument for `ClientSession.send`: zero-copy skbs when held and possible, else the stored content. */
 function bodyFor(conn: OutboundConn, held: HeldBody | undefined, stored: () => AsyncIterable<Uint8Array>): SendBody {
-  if (held !== undefined && conn.sendSkbs !== undefined && (held.kind === 'dot-stuffed' || conn.session.has('CHUNKING'))) {
+  // zero-copy applies to cleartext hops: a connection secured with STARTTLS gets bytes
+  if (held !== undefined && conn.sendSkbs !== undefined && !conn.session.tlsActive && (held.kind === 'dot-stuffed' || conn.session.has('CHUNKING'))) {
     const send = conn.sendSkbs;
     return {
       encoding: held.kind,

@@ -19,6 +19,7 @@ import type { Endpoint } from '../addr.js';
 import { formatEndpoint } from '../addr.js';
 import { RelayError } from '../errors.js';
 import { SkbConn } from '../zerocopy/skb-conn.js';
+import { SkbConnTransport, type TlsUpgrade } from '../zerocopy/skb-conn-tls.js';
 
 /** One greeted connection to a next hop. */
 export interface OutboundConn {
@@ -105,11 +106,8 @@ export class ConnectionPool {
   /** STARTTLS on a greeted connection per `mode`. @throws RelayError `ERR_RELAY_TLS` when required and impossible, or the handshake failed */
   private async startTls(conn: OutboundConn, key: string, mode: 'opportunistic' | 'require'): Promise<void> {
     const s = conn.session;
-    const can = this.o.transport === 'kernel' && s.has('STARTTLS');
-    if (!can) {
-      if (mode === 'require') {
-        throw new RelayError('ERR_RELAY_TLS', this.o.transport === 'kernel' ? `TLS is required, but was not offered by ${key}` : 'TLS is required, but the netlayers transport sends cleartext only');
-      }
+    if (!s.has('STARTTLS')) {
+      if (mode === 'require') throw new RelayError('ERR_RELAY_TLS', `TLS is required, but was not offered by ${key}`);
       return;
     }
     try {
@@ -186,15 +184,10 @@ export class ConnectionPool {
         timer.cancel();
         sock.removeAllListeners('error');
         sock.on('error', () => {}); // reported to the session as a lost connection
-        const t = this.o.tlsOptions ?? {};
         const session = attachClientSession(sock, {
           timers: this.o.timers,
           clientName: this.o.clientName,
-          startTls: clientStartTls({
-            ...(net.isIP(ep.host) === 0 ? { servername: ep.host } : {}),
-            ...(t.ca !== undefined ? { ca: t.ca } : {}),
-            rejectUnauthorized: t.rejectUnauthorized ?? false,
-          }),
+          startTls: this.clientTls(ep),
         });
         resolve({ key, session, sendSkbs: undefined, uses: 0, destroy: () => sock.destroy() });
       });
@@ -216,23 +209,45 @@ export class ConnectionPool {
     } finally {
       timer?.cancel();
     }
-    const session = new ClientSession({ transport: conn, timers: this.o.timers, clientName: this.o.clientName });
-    conn.start({
-      data: (views) => session.receive(views),
-      end: () => session.receiveEnd(),
-      close: () => session.receiveEnd(),
-    });
+    let session: ClientSession | undefined;
+    // STARTTLS (opportunistic or required) continues on Node's tls over the same socket;
+    // a secured connection sends bodies as bytes, never skbs
+    const transport = new SkbConnTransport(
+      conn,
+      stack,
+      {
+        data: (views) => session!.receive(views),
+        end: () => session!.receiveEnd(),
+        close: () => session!.receiveEnd(),
+      },
+      this.clientTls(ep),
+    );
+    session = new ClientSession({ transport, timers: this.o.timers, clientName: this.o.clientName });
     return {
       key,
       session,
       sendSkbs: (skbs) => {
+        if (transport.secure) {
+          for (const x of skbs) x.free();
+          return Promise.reject(new RelayError('ERR_RELAY_STATE', 'skbs cannot be sent on a TLS connection'));
+        }
         conn.writeSkbs(skbs);
         return conn.drained();
       },
       uses: 0,
       destroy: () => {
-        if (!conn.isClosed) conn.close();
+        if (transport.secure || !conn.isClosed) transport.close();
       },
     };
+  }
+
+  /** The STARTTLS upgrade of an outbound stream to `ep` (server name, CA, verification per `tlsOptions`). */
+  private clientTls(ep: Endpoint): TlsUpgrade {
+    const t = this.o.tlsOptions ?? {};
+    return clientStartTls({
+      ...(net.isIP(ep.host) === 0 ? { servername: ep.host } : {}),
+      ...(t.ca !== undefined ? { ca: t.ca } : {}),
+      rejectUnauthorized: t.rejectUnauthorized ?? false,
+    });
   }
 }

@@ -346,6 +346,26 @@ export class SkbConn implements SessionTransport {
     this.markClosed(undefined);
   }
 
+  /**
+   * Hands the socket over (STARTTLS): resolves once everything queued was given to
+   * TCP, then stops using the socket without closing it — no more reads, writes or
+   * close events from this connection; the caller attaches its own stream.
+   * @throws TcpError ENOTCONN if the connection closed meanwhile
+   */
+  async detach(): Promise<TcpSock> {
+    this.paused = true;
+    await this.drained();
+    if (this.closed || this.closing) throw new TcpError('ENOTCONN', 'connection closed before the TLS upgrade', 'detach');
+    this.closed = true;
+    this.handlers = null;
+    const sk = this.sk;
+    sk.onDataReady = null;
+    sk.onWriteSpace = null;
+    sk.onStateChange = null;
+    sk.onError = null;
+    return sk;
+  }
+
   /** Aborts (RST) and frees everything queued. */
   destroy(err?: TcpError): void {
     if (this.closed) return;
