@@ -33,7 +33,9 @@ export function ccConfig(cc: string): Partial<TcpConfig> {
 /** `setsockopt(TCP_CONGESTION)` on one socket, when the stack exports it. */
 export function setCongestionControl(sk: TcpSock, cc: string): void {
   const set = api['tcpSetCongestionControl'];
-  if (typeof set === 'function') (set as (sk: TcpSock, name: string) => unknown)(sk, cc);
+  if (typeof set !== 'function') return;
+  const r = (set as (sk: TcpSock, name: string) => unknown)(sk, cc);
+  if (r instanceof Error) throw r;
 }
 
 /** The name of the module a socket runs. */

@@ -165,6 +165,9 @@ export function simulateBulk(o: LossSimOptions): LossSimResult {
   });
   const vc = tb.clock as VirtualClock;
   const [a, b] = tb.hosts;
+  // a throwing TCP timer would otherwise be rethrown in a microtask this synchronous loop never yields to
+  let timerError: unknown;
+  for (const h of tb.hosts) h.tcp.wheel.onError = (e) => (timerError ??= e);
   try {
     const [l, c, s] = establish(tb, vc, o.cc, capMs);
     for (const sk of [c, s]) {
@@ -173,13 +176,14 @@ export function simulateBulk(o: LossSimOptions): LossSimResult {
     }
     const t0 = vc.now();
     const flows = [new Flow('client→server', c, s, o.bytes, new Uint8Array(1 << 16)), new Flow('server→client', s, c, reverse, new Uint8Array(1 << 16))];
-    const what = (): string => flows.map((f) => `${f.name} ${f.got}/${f.total}`).join(', ');
+    const what = (): string => `${flows.map((f) => `${f.name} ${f.got}/${f.total}`).join(', ')}; ${o.cc}, sack ${o.sack}, loss ${o.loss}, RTT ${o.rttMs} ms, seed ${o.seed}, at ${vc.now()} ms`;
     let steps = 0;
     for (const f of flows) f.drain(vc.now());
     while (flows.some((f) => f.doneAt < 0)) {
       let moved = false;
       for (const f of flows) moved = f.fill() || moved;
       for (const f of flows) moved = f.drain(vc.now()) || moved;
+      if (timerError !== undefined) throw new Error(`loss-sim: a TCP timer threw (${what()})`, { cause: timerError });
       if (moved) continue; // sending or reading may have queued work due now
       if (++steps > maxSteps) throw new Error(`loss-sim: ${maxSteps} clock steps (${what()})`);
       step(vc, capMs, what);
