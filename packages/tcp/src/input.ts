@@ -130,9 +130,27 @@ function tcpAckSndCheck(sk: TcpSock): void {
   if (!sk.delackTimer.pending) sk.stack.wheel.mod(sk.delackTimer, sk.stack.config.delackMs);
 }
 
+/** Most quick ACKs granted at once (`TCP_MAX_QUICKACKS`). */
+const TCP_MAX_QUICKACKS = 16;
+
+/**
+ * Grants quick ACKs (`tcp_incr_quickack`): one per two segments of the offered
+ * window, 2 when that rounds to 0, at most {@link TCP_MAX_QUICKACKS}. Linux does it
+ * at the first data segment of a connection and when a duplicate or out-of-window
+ * segment arrives (`tcp_enter_quickack_mode`): the peer is probably recovering, so
+ * its next segments are ACKed at once instead of after the delayed-ACK timeout.
+ */
+function tcpIncrQuickack(sk: TcpSock): void {
+  let q = Math.floor(sk.rcvWnd / (2 * sk.rcvMss));
+  if (q === 0) q = 2;
+  q = Math.min(q, TCP_MAX_QUICKACKS);
+  if (q > sk.quickAcks) sk.quickAcks = q;
+}
+
 /** Bookkeeping for a received data segment (`tcp_event_data_recv`). */
 function tcpEventDataRecv(sk: TcpSock, skb: SkBuff): void {
   const len = skb.len;
+  if (sk.rcvNxt === ((sk.irs + 1) >>> 0)) tcpIncrQuickack(sk); // the first data: delayed-ACK engine starts in quick mode
   if (len > sk.rcvMss) sk.rcvMss = Math.min(len, sk.advMss);
   if (len >= sk.rcvMss) sk.rcvSegsSinceAck++;
   else sk.rcvSegsSinceAck += 0.5;
@@ -168,12 +186,14 @@ function tcpDataQueue(sk: TcpSock, skb: SkBuff): boolean {
     // complete duplicate: ACK at once (the peer probably lost our ACK), with DSACK
     stack.mib.dupData++;
     tcpDsackSet(sk, seq, end);
+    tcpIncrQuickack(sk);
     tcpSendAck(sk);
     return false;
   }
   if (!seqLt(seq, seqAdd(sk.rcvNxt, tcpReceiveWindow(sk))) && !(seq === sk.rcvNxt && skb.len === 0)) {
     // beyond the window (includes data into a zero window)
     stack.mib.outOfWindow++;
+    tcpIncrQuickack(sk);
     tcpSendAck(sk);
     return false;
   }

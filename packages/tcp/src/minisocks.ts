@@ -80,7 +80,7 @@ export function tcpInitTransfer(sk: TcpSock): void {
   sk.sndSsthresh = 0x7fffffff;
   sk.caState = CaState.OPEN;
   sk.highSeq = sk.sndUna; // recover = ISS (RFC 6582 §3.2 step 1): highSeq is recover + 1
-  sk.quickAcks = 8;
+  sk.quickAcks = 0; // granted at the first data segment (tcpIncrQuickack in input.ts)
   sk.lastRcvTime = sk.stack.clock.now();
   sk.ca.init?.(sk);
   if (sk.keepalive) sk.stack.wheel.mod(sk.kaTimer, sk.keepIdleMs);

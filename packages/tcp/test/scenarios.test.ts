@@ -463,6 +463,8 @@ describe('flow control and timers', () => {
   it('delayed ACK: a lone segment is acknowledged after 40 ms, two full segments at once', () => {
     const env = setup({}, 1);
     const { c, s } = established(env);
+    tcpSendmsg(c, new Uint8Array(10)); // the first data grants quick ACKs (tcp_incr_quickack)
+    env.clock.advance(10);
     s.quickAcks = 0;
     env.segs.length = 0;
     tcpSendmsg(c, new Uint8Array(10));

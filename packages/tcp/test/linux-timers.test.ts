@@ -1,0 +1,248 @@
+/**
+ * Linux timer and push behaviours (issue 10) over a DirectLink in virtual time, with
+ * every segment recorded: quick-ACK mode for the first data of a connection (up to
+ * `TCP_MAX_QUICKACKS` = 16 immediate ACKs) then the ≈40 ms delayed ACK
+ * (`TCP_DELACK_MIN`); immediate ACKs while out-of-order data is held and when the
+ * hole fills; quick-ACK mode again after a duplicate segment (`tcp_enter_quickack_mode`);
+ * RTO = SRTT + max(4·RTTVAR, 200 ms) (RFC 6298 with Linux's 200 ms floor, for small
+ * and large RTTs); SYN-ACK retransmissions at 1 s, 2 s, 4 s (`TCP_TIMEOUT_INIT`);
+ * TCP_CORK, MSG_MORE and TCP_NODELAY pushing what Nagle or the cork held.
+ * (Data RTO backoff and SYN retransmissions are in scenarios.test.ts.)
+ */
+import { describe, expect, it } from 'vitest';
+import { skbStats } from '@netlayers/skbuff';
+import { SocketApi } from '../src/socket-api.js';
+import { inetAccept, tcpClose, tcpSendmsg } from '../src/socket.js';
+import type { TcpSock } from '../src/sock.js';
+import { TcpFlags } from '../src/wire/tcp.js';
+import { A, B, directEnv, type DirectEnv, type Seg } from './helpers/direct-env.js';
+
+const data = (s: Seg): boolean => s.dir === 'A>B' && s.len > 0;
+const acks = (s: Seg): boolean => s.dir === 'B>A' && s.len === 0;
+
+function closeAll(env: DirectEnv, ...socks: TcpSock[]): void {
+  for (const k of socks) tcpClose(k);
+  env.clock.advance(200_000);
+}
+
+/** Sends one `len`-byte segment from c and returns how long B took to ACK it (ms, link delay excluded). */
+function ackDelay(env: DirectEnv, c: TcpSock, len: number, delayMs: number): number {
+  const mark = env.segs.length;
+  tcpSendmsg(c, new Uint8Array(len));
+  env.clock.advance(300);
+  const sent = env.segs.slice(mark).find(data)!;
+  const ack = env.segs.slice(mark).find(acks)!;
+  return ack.t - sent.t - delayMs;
+}
+
+describe('Linux delayed ACK and quick-ACK mode', () => {
+  it('the first 16 data segments are ACKed at once (quick-ACK mode), later ones after ≈40 ms', () => {
+    const live = skbStats().live;
+    const env = directEnv({}, 1);
+    const { c, s, l } = env.established();
+    const delays: number[] = [];
+    for (let i = 0; i < 20; i++) delays.push(ackDelay(env, c, 100, 1));
+    expect(delays.slice(0, 16).every((d) => d <= 1)).toBe(true);
+    for (const d of delays.slice(16)) {
+      expect(d).toBeGreaterThanOrEqual(40); // TCP_DELACK_MIN
+      expect(d).toBeLessThanOrEqual(42);
+    }
+    expect(env.b.mib.delayedAcks).toBe(4);
+    closeAll(env, c, s, l);
+    expect(skbStats().live).toBe(live);
+  });
+
+  it('out-of-order data is ACKed at once (with SACK), so is the segment that fills the hole', () => {
+    const live = skbStats().live;
+    const env = directEnv({ sack: true }, 1);
+    const { c, s, l } = env.established();
+    for (let i = 0; i < 17; i++) ackDelay(env, c, 100, 1); // quick ACKs used up
+    expect(ackDelay(env, c, 100, 1)).toBeGreaterThanOrEqual(40);
+    c.nodelay = true;
+    const base = c.sndNxt;
+    let dropped = false;
+    env.setDrop((p, sa, len) => {
+      if (sa !== A || len === 0 || dropped || p.seq !== base) return false;
+      dropped = true;
+      return true;
+    });
+    const mark = env.segs.length;
+    for (let i = 0; i < 3; i++) tcpSendmsg(c, new Uint8Array(100));
+    env.clock.advance(3);
+    const dup = env.segs.slice(mark).filter(acks);
+    expect(dup.length).toBe(2); // one immediate ACK per out-of-order segment
+    for (const d of dup) expect(d.ack).toBe(base);
+    env.clock.advance(1000); // the sender retransmits the hole (fast retransmit or RTO)
+    const fill = env.segs.slice(mark).find((x) => data(x) && x.seq === base && x.t > env.segs[mark]!.t)!;
+    const ackOfFill = env.segs.slice(mark).find((x) => acks(x) && x.t >= fill.t && x.ack === ((base + 300) >>> 0))!;
+    expect(ackOfFill.t - fill.t - 1).toBeLessThanOrEqual(1); // hole filled: ACK now (RFC 5681 §4.2)
+    closeAll(env, c, s, l);
+    expect(skbStats().live).toBe(live);
+  });
+
+  it('a duplicate segment re-enters quick-ACK mode: the next data is ACKed at once', () => {
+    const live = skbStats().live;
+    const env = directEnv({}, 1);
+    const { c, s, l } = env.established();
+    for (let i = 0; i < 17; i++) ackDelay(env, c, 100, 1);
+    expect(ackDelay(env, c, 100, 1)).toBeGreaterThanOrEqual(40);
+    // the peer resends old data (a spurious retransmission): B ACKs at once and quick-ACKs again
+    const dupBefore = env.b.mib.dupData;
+    const mark = env.segs.length;
+    const rtx = c.rtxQueue.peek();
+    expect(rtx).toBeNull(); // all acknowledged: resend the last 100 bytes by hand
+    c.sndNxt = (c.sndNxt - 100) >>> 0;
+    c.sndUna = c.sndNxt;
+    c.writeSeq = c.sndNxt;
+    tcpSendmsg(c, new Uint8Array(100));
+    env.clock.advance(5);
+    expect(env.b.mib.dupData).toBe(dupBefore + 1);
+    const ack = env.segs.slice(mark).find(acks)!;
+    expect(ack.t - env.segs.slice(mark).find(data)!.t - 1).toBeLessThanOrEqual(1);
+    expect(ackDelay(env, c, 100, 1)).toBeLessThanOrEqual(1);
+    closeAll(env, c, s, l);
+    expect(skbStats().live).toBe(live);
+  });
+});
+
+describe('Linux RTO and SYN-ACK timers', () => {
+  for (const oneWay of [5, 200]) {
+    it(`RTO = SRTT + max(4·RTTVAR, 200 ms) with a ${2 * oneWay} ms RTT`, () => {
+      const live = skbStats().live;
+      const env = directEnv({}, oneWay);
+      const l = env.listen();
+      const c = env.connect();
+      env.clock.advance(4 * oneWay);
+      const s = inetAccept(l);
+      c.nodelay = true;
+      for (let i = 0; i < 4; i++) {
+        tcpSendmsg(c, new Uint8Array(100));
+        env.clock.advance(2 * oneWay + 50);
+      }
+      const expected = c.srtt + Math.max(4 * c.rttvar, 200);
+      expect(c.rto).toBeCloseTo(expected, 6);
+      expect(c.srtt).toBeGreaterThanOrEqual(2 * oneWay);
+      expect(c.srtt).toBeLessThanOrEqual(2 * oneWay + 1);
+      if (oneWay === 5) expect(c.rto).toBeLessThan(215); // the 200 ms floor dominates
+      env.setDrop((_p, sa, len) => sa === A && len > 0);
+      const mark = env.segs.length;
+      tcpSendmsg(c, new Uint8Array(100));
+      env.clock.advance(2 * expected + 100);
+      const tx = env.segs.slice(mark).filter(data).map((x) => x.t);
+      expect(tx.length).toBeGreaterThanOrEqual(2);
+      expect(tx[1]! - tx[0]!).toBeGreaterThanOrEqual(Math.floor(expected));
+      expect(tx[1]! - tx[0]!).toBeLessThanOrEqual(Math.ceil(expected) + 1);
+      env.setDrop(undefined);
+      closeAll(env, c, s, l);
+      expect(skbStats().live).toBe(live);
+    });
+  }
+
+  it('SYN-ACK retransmissions at 1 s, 2 s, 4 s while the final ACK is lost', () => {
+    const live = skbStats().live;
+    const env = directEnv({ synAckRetries: 3 }, 1);
+    env.setDrop((p, sa) => sa === A && (p.flags & TcpFlags.SYN) === 0); // the client's ACKs never arrive
+    const l = env.listen();
+    const c = env.connect();
+    env.clock.advance(20_000);
+    const synAcks = env.segs.filter((x) => x.dir === 'B>A' && (x.flags & (TcpFlags.SYN | TcpFlags.ACK)) === (TcpFlags.SYN | TcpFlags.ACK));
+    const t0 = synAcks[0]!.t;
+    expect(synAcks.map((x) => x.t - t0).slice(0, 4)).toEqual([0, 1000, 3000, 7000]);
+    env.setDrop(undefined);
+    closeAll(env, c, l);
+    expect(skbStats().live).toBe(live);
+  });
+});
+
+describe('Nagle, TCP_CORK, MSG_MORE and TCP_NODELAY push', () => {
+  function apiPair(env: DirectEnv, oneWay: number) {
+    const sa = new SocketApi(env.a);
+    const sb = new SocketApi(env.b);
+    const lfd = sb.socket();
+    sb.bind(lfd, 0, 9000);
+    sb.listen(lfd, 4);
+    const c = sa.socket();
+    try {
+      sa.connect(c, B, 9000);
+    } catch {
+      /* EINPROGRESS */
+    }
+    env.clock.advance(4 * oneWay);
+    const acc = sb.accept(lfd);
+    return { sa, sb, c, s: acc.fd, lfd, close: () => [sa.close(c), sb.close(acc.fd), sb.close(lfd), env.clock.advance(200_000)] };
+  }
+
+  it('TCP_CORK holds partial segments (full ones leave); uncorking pushes the rest with PSH', () => {
+    const live = skbStats().live;
+    const env = directEnv({}, 1);
+    const p = apiPair(env, 1);
+    const mss = p.sa.tcpSock(p.c).mss;
+    p.sa.setsockopt(p.c, 'TCP_CORK', true);
+    const mark = env.segs.length;
+    p.sa.send(p.c, new Uint8Array(100));
+    p.sa.send(p.c, new Uint8Array(100));
+    env.clock.advance(100); // nothing in flight, and still nothing leaves
+    expect(env.segs.slice(mark).filter(data)).toEqual([]);
+    p.sa.send(p.c, new Uint8Array(mss));
+    env.clock.advance(5);
+    expect(env.segs.slice(mark).filter(data).map((x) => x.len)).toEqual([mss]);
+    p.sa.setsockopt(p.c, 'TCP_CORK', false);
+    const out = env.segs.slice(mark).filter(data);
+    expect(out.map((x) => x.len)).toEqual([mss, 200]);
+    expect(out[1]!.flags & TcpFlags.PSH).toBe(TcpFlags.PSH);
+    p.close();
+    expect(skbStats().live).toBe(live);
+  });
+
+  it('a cork left on releases its data after one RTO (the probe timer: tcp(7)’s 200 ms ceiling)', () => {
+    const live = skbStats().live;
+    const env = directEnv({}, 1);
+    const p = apiPair(env, 1);
+    const rto = p.sa.tcpSock(p.c).rto;
+    p.sa.setsockopt(p.c, 'TCP_CORK', true);
+    const mark = env.segs.length;
+    const t0 = env.clock.now();
+    p.sa.send(p.c, new Uint8Array(100));
+    env.clock.advance(1000);
+    const out = env.segs.slice(mark).filter(data);
+    expect(out.map((x) => x.len)).toEqual([100]);
+    expect(out[0]!.t - t0).toBeGreaterThanOrEqual(Math.floor(rto));
+    expect(out[0]!.t - t0).toBeLessThanOrEqual(Math.ceil(rto) + 1);
+    expect(rto).toBeGreaterThanOrEqual(200);
+    p.close();
+    expect(skbStats().live).toBe(live);
+  });
+
+  it('MSG_MORE holds a partial segment until a send without it', () => {
+    const live = skbStats().live;
+    const env = directEnv({}, 1);
+    const p = apiPair(env, 1);
+    const mark = env.segs.length;
+    p.sa.send(p.c, new Uint8Array(300), { more: true });
+    env.clock.advance(100);
+    expect(env.segs.slice(mark).filter(data)).toEqual([]);
+    p.sa.send(p.c, new Uint8Array(200));
+    const out = env.segs.slice(mark).filter(data);
+    expect(out.map((x) => x.len)).toEqual([500]);
+    expect(out[0]!.flags & TcpFlags.PSH).toBe(TcpFlags.PSH);
+    p.close();
+    expect(skbStats().live).toBe(live);
+  });
+
+  it('Nagle holds a small segment behind unacknowledged small data; setting TCP_NODELAY pushes it at once', () => {
+    const live = skbStats().live;
+    const env = directEnv({}, 20);
+    const p = apiPair(env, 20);
+    const mark = env.segs.length;
+    p.sa.send(p.c, new Uint8Array(10));
+    p.sa.send(p.c, new Uint8Array(10)); // held: a small segment is in flight (Minshall)
+    env.clock.advance(5);
+    expect(env.segs.slice(mark).filter(data).map((x) => x.len)).toEqual([10]);
+    p.sa.setsockopt(p.c, 'TCP_NODELAY', true);
+    expect(env.segs.slice(mark).filter(data).map((x) => x.len)).toEqual([10, 10]);
+    const out = env.segs.slice(mark).filter(data);
+    expect(out[1]!.t - out[0]!.t).toBeLessThan(40); // before the first one's ACK could return
+    p.close();
+    expect(skbStats().live).toBe(live);
+  });
+});
