@@ -48,6 +48,10 @@ export interface TcpInfo {
   tcpi_notsent_bytes: number;
   /** Peer's receive window, bytes. */
   tcpi_snd_wnd: number;
+  /** Receiver-side RTT estimate, µs (DRS, `rcv_rtt_est`; 0 before a sample). */
+  tcpi_rcv_rtt: number;
+  /** Bytes the reader took in the last measured round (DRS `rcvq_space.space`). */
+  tcpi_rcv_space: number;
 }
 
 /** Snapshot of `sk` (`tcp_get_info`). */
@@ -78,5 +82,7 @@ export function tcpGetInfo(sk: TcpSock): TcpInfo {
     tcpi_bytes_acked: (sk.sndUna - sk.iss - (sk.sndUna === sk.iss ? 0 : 1)) >>> 0,
     tcpi_notsent_bytes: (sk.writeSeq - sk.sndNxt) >>> 0 > 0x7fffffff ? 0 : (sk.writeSeq - sk.sndNxt) >>> 0,
     tcpi_snd_wnd: sk.sndWnd,
+    tcpi_rcv_rtt: Math.round((sk.rcvSpace.rtt8 / 8) * 1000),
+    tcpi_rcv_space: sk.rcvSpace.space,
   };
 }

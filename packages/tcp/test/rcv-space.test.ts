@@ -79,7 +79,10 @@ async function bulk(opts: { soRcvbuf?: number; timestamps: boolean; ms: number }
     if (el <= 100) early = read;
     if (el <= opts.ms - 500) lateFrom = read;
   }
-  const run: Run = { maxWin, firstWin, rcvbuf: rsk.rcvbuf, early, late: read - lateFrom, rcvRtt: rsk.rcvSpace.rtt8 / 8 };
+  const info = sb.tcpInfo(rfd);
+  expect(info.tcpi_rcv_rtt).toBe(Math.round(rsk.rcvSpace.rtt8 * 125));
+  expect(info.tcpi_rcv_space).toBe(rsk.rcvSpace.space);
+  const run: Run = { maxWin, firstWin, rcvbuf: rsk.rcvbuf, early, late: read - lateFrom, rcvRtt: info.tcpi_rcv_rtt / 1000 };
   sa.close(c);
   sb.close(rfd);
   sb.close(lfd);
