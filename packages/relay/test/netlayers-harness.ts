@@ -20,8 +20,11 @@ export interface Harness {
   receivedSecure: boolean[];
   /** The relay's Received: line of each body at the sink. */
   receivedHeaders: string[];
-  /** Sends `bodies` over one SMTP session; resolves with the final replies' codes. */
-  send(bodies: Uint8Array[]): Promise<number[]>;
+  /**
+   * Sends `bodies` over one SMTP session; resolves with the final replies' codes (a
+   * rejected message counts with its code; a function body is an async source: no SIZE=).
+   */
+  send(bodies: Array<Uint8Array | (() => AsyncIterable<Uint8Array>)>): Promise<number[]>;
   /** skbuff copies by the sender's and sink's own sockets (tcpSendmsg / tcpRecvmsg). */
   endpointBytes(): number;
   close(): Promise<void>;
@@ -98,7 +101,15 @@ export async function startHarness(tbOpts: TestbedOptions, relayOpts: Partial<Re
       const run = (async () => {
         await session.greet();
         if (ends.senderTls === true) await session.startTls();
-        for (const body of bodies) codes.push((await session.send({ from: 'a@sender.test', to: ['b@example.org'] }, body)).reply.code);
+        for (const body of bodies) {
+          try {
+            codes.push((await session.send({ from: 'a@sender.test', to: ['b@example.org'] }, typeof body === 'function' ? body() : body)).reply.code);
+          } catch (e) {
+            const code = (e as { reply?: { code: number } }).reply?.code;
+            if (code === undefined) throw e;
+            codes.push(code);
+          }
+        }
         await session.quit();
       })().finally(() => (done = true));
       let err: unknown;

@@ -93,8 +93,12 @@ export interface ClientSessionOptions {
 export interface RawBody {
   /** How the octets are framed. */
   readonly encoding: 'dot-stuffed' | 'binary';
-  /** For MAIL `SIZE=` (RFC 1870 count; may be approximate for `'dot-stuffed'`, exact wire octets for `'binary'`). */
-  readonly size: number;
+  /**
+   * For MAIL `SIZE=` (RFC 1870 count; may be approximate for `'dot-stuffed'`, exact wire
+   * octets for `'binary'`, where it is required). Omitted (no `SIZE=`) for a dot-stuffed
+   * body still arriving, e.g. streamed through a proxy.
+   */
+  readonly size?: number;
   /** Called once when the body must go out; writes the octets itself, resolving when written or queued. */
   write(): void | Promise<void>;
 }
@@ -521,7 +525,8 @@ export class ClientSession {
       const bodyType = envelope.body ?? '7BIT';
       const raw = isRawBody(body) ? body : undefined;
       if (raw !== undefined) {
-        if (!Number.isSafeInteger(raw.size) || raw.size < 0) throw new SmtpError('ERR_SMTP_INVALID_ARGUMENT', `RawBody size ${raw.size} is not an octet count`);
+        if (raw.size !== undefined && (!Number.isSafeInteger(raw.size) || raw.size < 0)) throw new SmtpError('ERR_SMTP_INVALID_ARGUMENT', `RawBody size ${raw.size} is not an octet count`);
+        if (raw.encoding === 'binary' && raw.size === undefined) throw new SmtpError('ERR_SMTP_INVALID_ARGUMENT', 'a binary RawBody needs its exact size (BDAT)');
         if (raw.encoding === 'binary' && !this.has('CHUNKING')) throw new SmtpError('ERR_SMTP_INVALID_ARGUMENT', 'binary RawBody needs CHUNKING, which the server does not offer');
         if (raw.encoding === 'dot-stuffed' && bodyType === 'BINARYMIME') throw new SmtpError('ERR_SMTP_INVALID_ARGUMENT', 'BINARYMIME cannot be sent as a dot-stuffed body');
       }
@@ -737,7 +742,7 @@ export class ClientSession {
       throw e;
     }
     const final = await finalP;
-    return { final, size: body.size };
+    return { final, size: body.size ?? 0 };
   }
 
   private async sendBdat(

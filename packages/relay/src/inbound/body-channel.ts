@@ -1,17 +1,19 @@
 /**
- * `BodyChannel`: a bounded hand-off of message content from the inbound
+ * `BoundedChannel`: a bounded hand-off of message content from the inbound
  * session to an outbound delivery running at the same time (before-queue
- * proxying). The producer `push`es chunks and waits while more than
- * `maxBytes` are buffered, so a slow next hop slows the sender down through
- * the inbound connection instead of filling memory; the consumer iterates.
- * `fail(err)` makes the consumer's iteration throw (the outbound side then
- * abandons its DATA without the terminating dot); a consumer that stops early
- * (`return()`, e.g. the next hop refused) closes it and later pushes are
- * dropped at once.
+ * proxying): byte chunks (`BodyChannel`) or batches of skbs. The producer
+ * `push`es items and waits while more than `maxBytes` (as `sizeOf` counts) are
+ * buffered, so a slow next hop slows the sender down through the inbound
+ * connection instead of filling memory; the consumer iterates. `fail(err)`
+ * makes the consumer's iteration throw (the outbound side then abandons its
+ * DATA without the terminating dot); a consumer that stops early (`return()`,
+ * e.g. the next hop refused) closes it and later pushes are dropped at once.
+ * Dropped items go to `dispose` (skbs are freed).
  * @module
  */
-export class BodyChannel implements AsyncIterable<Uint8Array> {
-  private readonly queue: Uint8Array[] = [];
+export class BoundedChannel<T> implements AsyncIterable<T> {
+  private readonly queue: T[] = [];
+  private readonly sizes: number[] = [];
   private buffered = 0;
   private ended = false;
   private closed = false;
@@ -27,15 +29,28 @@ export class BodyChannel implements AsyncIterable<Uint8Array> {
     return this.buffered;
   }
 
-  /** @param maxBytes octets buffered before `push` waits (at least one chunk is always accepted) */
-  constructor(readonly maxBytes: number) {}
+  /**
+   * @param maxBytes octets buffered before `push` waits (at least one item is always accepted)
+   * @param sizeOf the octets an item counts for
+   * @param dispose called for every item dropped unread (close, fail, pushes after them)
+   */
+  constructor(
+    readonly maxBytes: number,
+    private readonly sizeOf: (item: T) => number,
+    private readonly dispose: (item: T) => void = () => undefined,
+  ) {}
 
-  /** Queues `chunk`; resolves once the buffer is below `maxBytes` again (or the consumer is gone). */
-  async push(chunk: Uint8Array): Promise<void> {
-    if (this.closed || this.ended || this.failed) return;
-    this.queue.push(chunk);
-    this.buffered += chunk.length;
-    this.pushed += chunk.length;
+  /** Queues `item`; resolves once the buffer is below `maxBytes` again (or the consumer is gone). */
+  async push(item: T): Promise<void> {
+    if (this.closed || this.ended || this.failed) {
+      this.dispose(item);
+      return;
+    }
+    const n = this.sizeOf(item);
+    this.queue.push(item);
+    this.sizes.push(n);
+    this.buffered += n;
+    this.pushed += n;
     this.wake();
     while (this.buffered > this.maxBytes && !this.closed) {
       await new Promise<void>((r) => (this.wakeProducer = r));
@@ -53,8 +68,7 @@ export class BodyChannel implements AsyncIterable<Uint8Array> {
     if (this.ended || this.failed) return;
     this.failed = true;
     this.error = err;
-    this.queue.length = 0;
-    this.buffered = 0;
+    this.drop();
     this.wake();
     this.wakeProducer?.();
   }
@@ -62,10 +76,15 @@ export class BodyChannel implements AsyncIterable<Uint8Array> {
   /** The consumer is gone: drop what is queued and every later push. */
   close(): void {
     this.closed = true;
-    this.queue.length = 0;
-    this.buffered = 0;
+    this.drop();
     this.wakeProducer?.();
     this.wakeProducer = undefined;
+  }
+
+  private drop(): void {
+    for (const item of this.queue.splice(0)) this.dispose(item);
+    this.sizes.length = 0;
+    this.buffered = 0;
   }
 
   private wake(): void {
@@ -74,13 +93,13 @@ export class BodyChannel implements AsyncIterable<Uint8Array> {
     w?.();
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
+  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
     try {
       for (;;) {
         if (this.failed) throw this.error;
-        const c = this.queue.shift();
-        if (c !== undefined) {
-          this.buffered -= c.length;
+        if (this.queue.length > 0) {
+          const c = this.queue.shift() as T;
+          this.buffered -= this.sizes.shift() as number;
           if (this.buffered <= this.maxBytes) {
             const w = this.wakeProducer;
             this.wakeProducer = undefined;
@@ -95,5 +114,12 @@ export class BodyChannel implements AsyncIterable<Uint8Array> {
     } finally {
       if (!this.ended || this.queue.length > 0) this.close();
     }
+  }
+}
+
+/** A channel of byte chunks (the copy-forwarding proxy). */
+export class BodyChannel extends BoundedChannel<Uint8Array> {
+  constructor(maxBytes: number) {
+    super(maxBytes, (c) => c.length);
   }
 }

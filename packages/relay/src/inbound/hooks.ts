@@ -35,7 +35,8 @@ import { formatReceived, HopCounter } from '../trace.js';
 import { HeldBody } from '../zerocopy/held-body.js';
 import { SkbOwner } from '../zerocopy/skb-owner.js';
 import { skbSlice } from '../zerocopy/slice.js';
-import { BodyChannel } from './body-channel.js';
+import { BodyChannel, BoundedChannel } from './body-channel.js';
+import type { LiveSkbBody } from '../outbound/deliver.js';
 import type { ProxyForwarder } from './proxy.js';
 
 const enc = new TextEncoder();
@@ -184,6 +185,92 @@ async function proxyStream(d: HookDeps, proxy: ProxyForwarder, message: Incoming
   return r;
 }
 
+const skbsLen = (b: SkBuff[]): number => b.reduce((n, x) => n + x.len, 0);
+const freeAll = (b: SkBuff[]): void => {
+  for (const x of b) x.free();
+};
+
+/**
+ * Before-queue proxying with zero-copy forwarding: the body's slices of the received
+ * skbs go to the next hop with `sendSkbs` as they arrive (after the header section, for
+ * loop detection), through a bounded channel of skb batches; our `Received:` line is
+ * its own skb in front. The sender's reply is the next hop's.
+ */
+async function proxyStreamSkbs(d: HookDeps, proxy: ProxyForwarder, message: IncomingMessage, session: ServerSession): Promise<SmtpResponse> {
+  const { ctx } = d;
+  const o = ctx.o;
+  const stack = o.stack!;
+  const header = receivedHeader(d, message, session, 'proxy');
+  const live: LiveSkbBody = {
+    header: HeldBody.headerSkb(header, stack.maxTcpHeader, stack.pool),
+    batches: new BoundedChannel<SkBuff[]>(o.proxyBufferBytes, skbsLen, freeAll),
+    headerTaken: false,
+  };
+  ctx.counters.headerBytesCopied += header.length;
+  const ch = live.batches as BoundedChannel<SkBuff[]>;
+  const hops = new BoundedHops(o.headerSizeLimit);
+  const early: SkBuff[] = [];
+  let size = header.length;
+  let forwarding: Promise<SmtpResponse> | undefined;
+  let loop = false;
+  const start = async (): Promise<void> => {
+    forwarding = proxy.forward(message.envelope, header, [], undefined, session, header.length + (message.size ?? 0), live);
+    void forwarding.finally(() => ch.close());
+    if (early.length > 0) await ch.push(early.splice(0));
+  };
+  try {
+    for await (const seg of message.takeRaw()) {
+      const batch: SkBuff[] = [];
+      try {
+        size += seg.bytes.length;
+        if (!loop) {
+          const owner = seg.owner;
+          const off = owner instanceof SkbOwner ? owner.locate(seg.bytes) : -1;
+          if (!(owner instanceof SkbOwner) || off < 0) throw new SmtpError('ERR_SMTP_ABORTED', 'zero-copy body segment without its skb');
+          skbSlice(owner.skb, off, seg.bytes.length, { pool: stack.pool, headroom: stack.maxTcpHeader }, batch);
+        }
+      } catch (e) {
+        freeAll(batch);
+        throw e;
+      } finally {
+        seg.owner?.release();
+      }
+      if (loop) continue;
+      if (forwarding !== undefined) {
+        await ch.push(batch);
+        continue;
+      }
+      early.push(...batch);
+      if (hops.push(seg.bytes)) {
+        if (hops.count > o.hopCountLimit) {
+          loop = true;
+          freeAll(early.splice(0));
+        } else await start();
+      }
+    }
+  } catch (e) {
+    freeAll(early.splice(0));
+    ch.fail(e); // the outbound side ends its connection without the dot
+    if (forwarding !== undefined) await forwarding.catch(() => undefined);
+    else live.header.free();
+    throw e;
+  }
+  ctx.counters.bytesReceived += size;
+  if (!loop && forwarding === undefined && hops.count > o.hopCountLimit) loop = true;
+  if (loop) {
+    freeAll(early.splice(0));
+    ch.fail(new Error('mail loop'));
+    if (forwarding !== undefined) await forwarding.catch(() => undefined);
+    else live.header.free();
+    return loopReply(hops.count);
+  }
+  if (forwarding === undefined) await start();
+  ch.end();
+  const r = await forwarding!;
+  if (r.code < 300) ctx.counters.received++;
+  return r;
+}
+
 async function takeBody(d: HookDeps, message: IncomingMessage, session: ServerSession, id: string): Promise<Taken> {
   const o = d.ctx.o;
   const header = receivedHeader(d, message, session, id);
@@ -233,6 +320,8 @@ async function acceptBody(d: HookDeps, message: IncomingMessage, session: Server
   let writer: StoreWriter | undefined;
   let taken: Taken | undefined;
   if (d.proxy !== undefined && (o.forward !== 'zerocopy' || session.secure)) return proxyStream(d, d.proxy, message, session);
+  // a BDAT-received body is held until its end: the next hop's BDAT needs its size
+  if (d.proxy !== undefined && message.transfer !== 'BDAT') return proxyStreamSkbs(d, d.proxy, message, session);
   try {
     if (o.accept !== 'proxy') writer = store.begin();
     taken = await takeBody(d, message, session, writer?.id ?? 'proxy');

@@ -16,17 +16,18 @@
  * chunk goes on as it arrives through a bounded {@link BodyChannel}; a sender
  * that fails mid-body (552 size, lost connection) makes the outbound side end
  * its connection without the terminating dot, so the next hop keeps nothing.
- * With `zerocopy` forwarding the body is held as the received skbs (no copy)
- * until its end, then sent with `sendSkbs`.
+ * With `zerocopy` forwarding the same happens with skbs: slices of the received
+ * skbs go to the next hop with `sendSkbs` as they arrive (a {@link LiveSkbBody});
+ * a BDAT-received body is held until its end (the next hop needs its size).
  * @module
  */
 import { reject, type Envelope, type ServerSession, type SmtpResponse } from '@netlayers/smtp-protocol';
 import type { RelayContext } from '../context.js';
-import { deliverTo } from '../outbound/deliver.js';
+import { deliverTo, type LiveSkbBody } from '../outbound/deliver.js';
 import type { ConnectionPool } from '../outbound/pool.js';
 import type { QueuedMessage } from '../queue/types.js';
 import type { HeldBody } from '../zerocopy/held-body.js';
-import { BodyChannel } from './body-channel.js';
+import { BodyChannel, BoundedChannel } from './body-channel.js';
 
 let proxySeq = 0;
 
@@ -41,7 +42,31 @@ export class ProxyForwarder {
    * @param content the content after our `Received:` line: views, or a live stream ({@link BodyChannel})
    * @param size content octets including the header when known, else an estimate (logs only)
    */
-  async forward(env: Envelope, header: Uint8Array, content: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, held: HeldBody | undefined, session: ServerSession, size: number): Promise<SmtpResponse> {
+  async forward(
+    env: Envelope,
+    header: Uint8Array,
+    content: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+    held: HeldBody | undefined,
+    session: ServerSession,
+    size: number,
+    live?: LiveSkbBody,
+  ): Promise<SmtpResponse> {
+    try {
+      return await this.forwardOnce(env, header, content, held, session, size, live);
+    } finally {
+      if (live !== undefined && !live.headerTaken) live.header.free();
+    }
+  }
+
+  private async forwardOnce(
+    env: Envelope,
+    header: Uint8Array,
+    content: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+    held: HeldBody | undefined,
+    session: ServerSession,
+    size: number,
+    live: LiveSkbBody | undefined,
+  ): Promise<SmtpResponse> {
     const first = env.to[0];
     if (first === undefined) return reject(554, '5.5.1', 'No valid recipients');
     const ep = this.ctx.router.route(first.address);
@@ -62,7 +87,7 @@ export class ProxyForwarder {
     };
     let result;
     try {
-      result = await deliverTo(this.pool, ep, msg, msg.recipients, held, stored);
+      result = await deliverTo(this.pool, ep, msg, msg.recipients, held, stored, live);
     } catch (e) {
       this.ctx.o.logger.warn({ queueId: id, relay: `${ep.host}:${ep.port}`, status: 'deferred', reply: String((e as Error).message) }, 'proxy: next hop unreachable');
       return reject(451, '4.4.1', 'Next hop unreachable, try again later');
@@ -72,7 +97,7 @@ export class ProxyForwarder {
       this.ctx.o.logger.info({ queueId: id, to: r.address, relay: r.remoteMta, status: r.outcome === 'sent' ? 'sent' : r.outcome === 'failed' ? 'bounced' : 'deferred', reply: r.reply, mode: 'proxy' }, 'proxy delivery');
     }
     if (sent.length > 0) {
-      this.ctx.counters.bytesForwarded += content instanceof BodyChannel ? header.length + content.pushed : msg.size;
+      this.ctx.counters.bytesForwarded += content instanceof BodyChannel ? header.length + content.pushed : live?.batches instanceof BoundedChannel ? header.length + live.batches.pushed : msg.size;
       return { code: 250, enhanced: '2.0.0', message: `Ok: ${sent[0]!.reply}`.slice(0, 400) };
     }
     const r0 = result.recipients[0]!;

@@ -10,6 +10,8 @@ import { SmtpError, SmtpReplyError, formatReply, type ClientSession, type SmtpRe
 import type { Endpoint } from '../addr.js';
 import type { DeliveryResult } from '../queue/manager.js';
 import type { QueuedMessage, QueuedRecipient } from '../queue/types.js';
+import type { SkBuff } from '@netlayers/skbuff';
+import { RelayError } from '../errors.js';
 import type { HeldBody } from '../zerocopy/held-body.js';
 import type { ConnectionPool, OutboundConn } from './pool.js';
 
@@ -23,8 +25,35 @@ function outcomeOf(code: number): 'sent' | 'deferred' | 'failed' {
   return code >= 200 && code < 300 ? 'sent' : code >= 500 ? 'failed' : 'deferred';
 }
 
+/**
+ * A dot-stuffed body still arriving (zero-copy proxying): our `Received:` line as its own
+ * skb, then batches of the inbound skbs' slices as they come, through the final `CRLF.CRLF`.
+ * The first `write` takes `header` (sets `headerTaken`); the batches are taken as sent.
+ */
+export interface LiveSkbBody {
+  readonly header: SkBuff;
+  readonly batches: AsyncIterable<SkBuff[]>;
+  headerTaken: boolean;
+}
+
+/** A {@link LiveSkbBody} as a raw DATA body: skbs by `sendSkbs` on cleartext, their bytes through TLS otherwise. */
+function liveBody(conn: OutboundConn, live: LiveSkbBody): SendBody {
+  const zeroCopy = conn.sendSkbs !== undefined && !conn.session.tlsActive;
+  const out = zeroCopy ? conn.sendSkbs! : conn.writeSkbBytes;
+  if (out === undefined) throw new RelayError('ERR_RELAY_STATE', 'a streamed zero-copy body needs the netlayers transport');
+  return {
+    encoding: 'dot-stuffed',
+    write: async () => {
+      live.headerTaken = true;
+      await out([live.header]);
+      for await (const batch of live.batches) await out(batch);
+    },
+  };
+}
+
 /** The body argument for `ClientSession.send`: zero-copy skbs when held and possible, else the stored content. */
-function bodyFor(conn: OutboundConn, held: HeldBody | undefined, stored: () => AsyncIterable<Uint8Array>): SendBody {
+function bodyFor(conn: OutboundConn, held: HeldBody | undefined, stored: () => AsyncIterable<Uint8Array>, live?: LiveSkbBody): SendBody {
+  if (live !== undefined) return liveBody(conn, live);
   // zero-copy applies to cleartext hops: a connection secured with STARTTLS gets bytes
   if (held !== undefined && conn.sendSkbs !== undefined && !conn.session.tlsActive && (held.kind === 'dot-stuffed' || conn.session.has('CHUNKING'))) {
     const send = conn.sendSkbs;
@@ -49,6 +78,7 @@ export async function deliverTo(
   recipients: readonly QueuedRecipient[],
   held: HeldBody | undefined,
   stored: () => AsyncIterable<Uint8Array>,
+  live?: LiveSkbBody,
 ): Promise<DeliveryResult> {
   const conn = await pool.acquire(ep);
   const relay = conn.key;
@@ -70,7 +100,7 @@ export async function deliverTo(
   };
   let reusable = true;
   try {
-    const res = await conn.session.send(envelope, bodyFor(conn, held, stored));
+    const res = await conn.session.send(envelope, bodyFor(conn, held, stored, live));
     const rejected = new Map(res.rejected.map((r) => [r.address, r.reply]));
     return {
       recipients: recipients.map((r) => {

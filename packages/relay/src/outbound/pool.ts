@@ -27,6 +27,8 @@ export interface OutboundConn {
   readonly session: ClientSession;
   /** Zero-copy body output (netlayers only): queues skbs, resolves once handed to TCP. */
   readonly sendSkbs: ((skbs: SkBuff[]) => Promise<void>) | undefined;
+  /** The bytes of skbs through the session's transport (a copy: e.g. encrypted after STARTTLS), skbs freed; netlayers only. */
+  readonly writeSkbBytes?: ((skbs: SkBuff[]) => Promise<void>) | undefined;
   /** Transactions carried so far. */
   uses: number;
   /** Closes at once (no QUIT). */
@@ -233,6 +235,13 @@ export class ConnectionPool {
         }
         conn.writeSkbs(skbs);
         return conn.drained();
+      },
+      writeSkbBytes: async (skbs) => {
+        try {
+          for (const x of skbs) for (const v of x.chunks()) if (!transport.write(v.slice())) await transport.whenWritable();
+        } finally {
+          for (const x of skbs) x.free();
+        }
       },
       uses: 0,
       destroy: () => {
