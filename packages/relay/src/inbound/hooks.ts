@@ -22,12 +22,14 @@
 import {
   reject,
   SmtpError,
+  type BufferOwner,
   type IncomingMessage,
   type ServerHooks,
   type ServerSession,
   type SmtpResponse,
 } from '@netlayers/smtp-protocol';
 import type { SkBuff } from '@netlayers/skbuff';
+import type { TcpStack } from '@netlayers/tcp';
 import type { RelayContext } from '../context.js';
 import type { QueueManager } from '../queue/manager.js';
 import { QueueError, type MessageStore, type QueuedMessage, type StoreWriter } from '../queue/types.js';
@@ -185,6 +187,14 @@ async function proxyStream(d: HookDeps, proxy: ProxyForwarder, message: Incoming
   return r;
 }
 
+/** Appends to `out` the slices of the received skb behind a raw body segment (no copy). */
+function sliceSegment(seg: { bytes: Uint8Array; owner?: BufferOwner | undefined }, stack: TcpStack, out: SkBuff[]): void {
+  const owner = seg.owner;
+  const off = owner instanceof SkbOwner ? owner.locate(seg.bytes) : -1;
+  if (!(owner instanceof SkbOwner) || off < 0) throw new SmtpError('ERR_SMTP_ABORTED', 'zero-copy body segment without its skb');
+  skbSlice(owner.skb, off, seg.bytes.length, { pool: stack.pool, headroom: stack.maxTcpHeader }, out);
+}
+
 const skbsLen = (b: SkBuff[]): number => b.reduce((n, x) => n + x.len, 0);
 const freeAll = (b: SkBuff[]): void => {
   for (const x of b) x.free();
@@ -224,10 +234,7 @@ async function proxyStreamSkbs(d: HookDeps, proxy: ProxyForwarder, message: Inco
       try {
         size += seg.bytes.length;
         if (!loop) {
-          const owner = seg.owner;
-          const off = owner instanceof SkbOwner ? owner.locate(seg.bytes) : -1;
-          if (!(owner instanceof SkbOwner) || off < 0) throw new SmtpError('ERR_SMTP_ABORTED', 'zero-copy body segment without its skb');
-          skbSlice(owner.skb, off, seg.bytes.length, { pool: stack.pool, headroom: stack.maxTcpHeader }, batch);
+          sliceSegment(seg, stack, batch);
         }
       } catch (e) {
         freeAll(batch);
@@ -252,7 +259,7 @@ async function proxyStreamSkbs(d: HookDeps, proxy: ProxyForwarder, message: Inco
     freeAll(early.splice(0));
     ch.fail(e); // the outbound side ends its connection without the dot
     if (forwarding !== undefined) await forwarding.catch(() => undefined);
-    else live.header.free();
+    if (!live.headerTaken) live.header.free();
     throw e;
   }
   ctx.counters.bytesReceived += size;
@@ -260,13 +267,13 @@ async function proxyStreamSkbs(d: HookDeps, proxy: ProxyForwarder, message: Inco
   if (loop) {
     freeAll(early.splice(0));
     ch.fail(new Error('mail loop'));
-    if (forwarding !== undefined) await forwarding.catch(() => undefined);
-    else live.header.free();
+    live.header.free(); // no transaction was started
     return loopReply(hops.count);
   }
   if (forwarding === undefined) await start();
   ch.end();
   const r = await forwarding!;
+  if (!live.headerTaken) live.header.free(); // the next hop refused before the body
   if (r.code < 300) ctx.counters.received++;
   return r;
 }
@@ -285,10 +292,7 @@ async function takeBody(d: HookDeps, message: IncomingMessage, session: ServerSe
         try {
           if (!hop.done) hop.push(seg.bytes);
           wire += seg.bytes.length;
-          const owner = seg.owner;
-          const off = owner instanceof SkbOwner ? owner.locate(seg.bytes) : -1;
-          if (!(owner instanceof SkbOwner) || off < 0) throw new SmtpError('ERR_SMTP_ABORTED', 'zero-copy body segment without its skb');
-          skbSlice(owner.skb, off, seg.bytes.length, { pool: stack.pool, headroom: stack.maxTcpHeader }, skbs);
+          sliceSegment(seg, stack, skbs);
         } finally {
           seg.owner?.release();
         }

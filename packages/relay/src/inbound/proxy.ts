@@ -51,22 +51,6 @@ export class ProxyForwarder {
     size: number,
     live?: LiveSkbBody,
   ): Promise<SmtpResponse> {
-    try {
-      return await this.forwardOnce(env, header, content, held, session, size, live);
-    } finally {
-      if (live !== undefined && !live.headerTaken) live.header.free();
-    }
-  }
-
-  private async forwardOnce(
-    env: Envelope,
-    header: Uint8Array,
-    content: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
-    held: HeldBody | undefined,
-    session: ServerSession,
-    size: number,
-    live: LiveSkbBody | undefined,
-  ): Promise<SmtpResponse> {
     const first = env.to[0];
     if (first === undefined) return reject(554, '5.5.1', 'No valid recipients');
     const ep = this.ctx.router.route(first.address);
