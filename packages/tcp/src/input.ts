@@ -310,8 +310,10 @@ export function tcpRcvStateProcess(sk: TcpSock, skb: SkBuff): void {
   }
   if (sk.state === TcpState.SYN_RECV && (flags & TcpFlags.SYN) !== 0 && (flags & TcpFlags.ACK) === 0 && seq === sk.irs) {
     // retransmitted SYN: repeat the SYN-ACK (tcp_check_req)
-    if (sk.parent !== null) tcpSendSynAck(sk);
-    else {
+    if (sk.parent !== null) {
+      sk.rttTime = -1; // Karn, as for a timer-driven SYN-ACK retransmission
+      tcpSendSynAck(sk);
+    } else {
       const syn = sk.rtxQueue.peek();
       if (syn !== null) tcpRetransmitSkb(sk, syn);
     }

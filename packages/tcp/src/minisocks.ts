@@ -153,6 +153,9 @@ export function tcpV4ConnRequest(lsk: TcpSock, skb: SkBuff): void {
   }
   stack.mib.passiveOpens++;
   tcpSendSynAck(c);
+  // RTT sample from this SYN-ACK to the handshake's ACK (`tcp_synack_rtt_meas`)
+  c.rttTime = stack.clock.now();
+  c.rttSeq = seqAdd(c.iss, 1);
   resetRtxTimer(c, 1, stack.config.synAckTimeout);
   skb.free();
 }

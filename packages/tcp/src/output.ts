@@ -328,6 +328,11 @@ export function tcpFragment(sk: TcpSock, skb: SkBuff, len: number): void {
 /** Whether Nagle/cork holds back a partial segment (`tcp_nagle_check`, Minshall variant). */
 function nagleBlocks(sk: TcpSock, skb: SkBuff, nonagle: number): boolean {
   if (skb.len >= sk.mss || (skb.cb[CB_FLAGS]! & TcpFlags.FIN) !== 0) return false;
+  return tcpNagleCheck(sk, nonagle);
+}
+
+/** Whether Nagle/cork holds back a sub-MSS piece (`tcp_nagle_check` with `partial` set). */
+function tcpNagleCheck(sk: TcpSock, nonagle: number): boolean {
   if ((nonagle & TCP_NAGLE_PUSH) !== 0) return false;
   if ((nonagle & TCP_NAGLE_CORK) !== 0) return true;
   if ((nonagle & TCP_NAGLE_OFF) !== 0) return false;
@@ -385,6 +390,10 @@ export function tcpWriteXmit(sk: TcpSock, nonagle: number): number {
     if (limit > maxSeg) limit = maxSeg;
     if (skb.next === null || skb === sk.writeQueue.peekTail()) {
       if (limit === skb.len && nagleBlocks(sk, skb, nonagle)) break;
+      // a multi-segment tail: its sub-MSS remainder waits like a small segment would
+      // (`tcp_mss_split_point`: MSG_MORE/cork hold it, so does Minshall's Nagle)
+      const partial = limit % sk.mss;
+      if (limit > sk.mss && partial !== 0 && tcpNagleCheck(sk, nonagle)) limit -= partial;
     }
     if (limit < skb.len) tcpFragment(sk, skb, limit);
     // move to the retransmit queue and send a clone

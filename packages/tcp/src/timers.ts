@@ -24,8 +24,10 @@ import {
   tcpWriteXmit,
 } from './output.js';
 import { tcpDestroySock, tcpDone, tcpTwKill, tcpWriteErr } from './proto.js';
+import { CB_FLAGS } from './skb-cb.js';
 import type { TcpSock } from './sock.js';
 import { TcpState } from './state.js';
+import { TcpFlags } from './wire/tcp.js';
 
 /** The timer callbacks a socket's wheel timers dispatch to. */
 export interface TcpTimerOps {
@@ -43,6 +45,7 @@ function synAckTimer(sk: TcpSock): void {
   }
   sk.synRetrans++;
   sk.stack.mib.retransSegs++;
+  sk.rttTime = -1; // Karn: the handshake's ACK may answer either SYN-ACK
   tcpSendSynAck(sk);
   resetRtxTimer(sk, 1, Math.min(cfg.synAckTimeout * 2 ** sk.synRetrans, cfg.rtoMax));
 }
@@ -53,7 +56,10 @@ function probeTimer(sk: TcpSock): void {
     sk.pendingTimer = 0;
     return;
   }
-  // a usable but small window: send what fits (`tcp_write_wakeup`), breaking SWS avoidance
+  // a usable but small window: send what fits (`tcp_write_wakeup`), breaking SWS
+  // avoidance; corked or Nagle-held data leaves this way too, with PSH as in Linux
+  const head = sk.writeQueue.peek()!;
+  if (sk.sndWnd > 0 && head.len > 0) head.cb[CB_FLAGS] = head.cb[CB_FLAGS]! | TcpFlags.PSH;
   if (sk.sndWnd > 0 && tcpWriteXmit(sk, TCP_NAGLE_PUSH | TCP_FORCE_PROBE) > 0) {
     sk.stack.mib.probes++;
     if (sk.rtxQueue.qlen > 0 && sk.pendingTimer !== 1) resetRtxTimer(sk, 1, currentRto(sk));

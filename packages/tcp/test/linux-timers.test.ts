@@ -12,9 +12,12 @@
 import { describe, expect, it } from 'vitest';
 import { skbStats } from '@netlayers/skbuff';
 import { SocketApi } from '../src/socket-api.js';
-import { inetAccept, tcpClose, tcpSendmsg } from '../src/socket.js';
+import { inetAccept, inetBind, inetConnect, inetListen, tcpClose, tcpSendmsg } from '../src/socket.js';
+import { VirtualClock } from '@netlayers/clock';
+import { DirectLink } from '../src/link.js';
+import { TcpStack } from '../src/stack.js';
 import type { TcpSock } from '../src/sock.js';
-import { TcpFlags } from '../src/wire/tcp.js';
+import { TcpFlags, TcpPacket } from '../src/wire/tcp.js';
 import { A, B, directEnv, type DirectEnv, type Seg } from './helpers/direct-env.js';
 
 const data = (s: Seg): boolean => s.dir === 'A>B' && s.len > 0;
@@ -106,6 +109,26 @@ describe('Linux delayed ACK and quick-ACK mode', () => {
 });
 
 describe('Linux RTO and SYN-ACK timers', () => {
+  it('the passive side takes an RTT sample from its SYN-ACK: its first RTO is SRTT + 200 ms, not 1 s', () => {
+    const live = skbStats().live;
+    const env = directEnv({}, 5);
+    const { c, s, l } = env.established();
+    expect(s.srtt).toBeGreaterThanOrEqual(10);
+    expect(s.srtt).toBeLessThanOrEqual(11);
+    s.nodelay = true;
+    env.setDrop((_p, sa, len) => sa === B && len > 0);
+    const mark = env.segs.length;
+    tcpSendmsg(s, new Uint8Array(100));
+    env.clock.advance(1500);
+    const tx = env.segs.slice(mark).filter((x) => x.dir === 'B>A' && x.len > 0).map((x) => x.t);
+    expect(tx[1]! - tx[0]!).toBeGreaterThanOrEqual(210);
+    expect(tx[1]! - tx[0]!).toBeLessThanOrEqual(212);
+    env.setDrop(undefined);
+    closeAll(env, c, s, l);
+    expect(skbStats().live).toBe(live);
+  });
+
+
   for (const oneWay of [5, 200]) {
     it(`RTO = SRTT + max(4·RTTVAR, 200 ms) with a ${2 * oneWay} ms RTT`, () => {
       const live = skbStats().live;
@@ -155,6 +178,43 @@ describe('Linux RTO and SYN-ACK timers', () => {
 });
 
 describe('Nagle, TCP_CORK, MSG_MORE and TCP_NODELAY push', () => {
+  it('MSG_MORE on a TSO route: a write over one MSS sends its full segments, the remainder waits (tcp_mss_split_point)', () => {
+    const live = skbStats().live;
+    const clock = new VirtualClock(0);
+    const link = new DirectLink({ clock, tso: true, impairment: { delayMs: 1 } });
+    const lens: number[] = [];
+    const a: TcpStack = new TcpStack({ clock, net: link.attach(A, (x, sa, da) => a.tcpV4Rcv(x, sa, da)), seed: 1 });
+    const b: TcpStack = new TcpStack({ clock, net: link.attach(B, (x, sa, da) => b.tcpV4Rcv(x, sa, da)), seed: 2 });
+    link.filter = (skb, sa) => {
+      const p = TcpPacket.unchecked(skb.buf, skb.data, skb.headlen);
+      if (sa === A && skb.len > p.headerLen) lens.push(skb.len - p.headerLen);
+      return true;
+    };
+    const l = b.newSock();
+    inetBind(l, 0, 80);
+    inetListen(l, 4);
+    const c = a.newSock();
+    inetConnect(c, B, 80);
+    clock.advance(20);
+    const s = inetAccept(l);
+    c.nodelay = true;
+    const mss = c.mss;
+    expect(c.tso).toBe(true);
+    tcpSendmsg(c, new Uint8Array(2 * mss + 180), true); // one skb (the size goal is 64 KiB)
+    clock.advance(1); // before the ACK is back
+    expect(lens).toEqual([2 * mss]);
+    clock.advance(5); // the ACK pushes pending frames without the call's MSG_MORE (TCP_NODELAY): the rest goes, as Linux
+    expect(lens).toEqual([2 * mss, 180]);
+    tcpSendmsg(c, new Uint8Array(50), true);
+    tcpSendmsg(c, new Uint8Array(50));
+    clock.advance(5);
+    expect(lens).toEqual([2 * mss, 180, 100]);
+    for (const k of [c, s, l]) tcpClose(k);
+    clock.advance(200_000);
+    expect(skbStats().live).toBe(live);
+  });
+
+
   function apiPair(env: DirectEnv, oneWay: number) {
     const sa = new SocketApi(env.a);
     const sb = new SocketApi(env.b);
@@ -206,6 +266,7 @@ describe('Nagle, TCP_CORK, MSG_MORE and TCP_NODELAY push', () => {
     env.clock.advance(1000);
     const out = env.segs.slice(mark).filter(data);
     expect(out.map((x) => x.len)).toEqual([100]);
+    expect(out[0]!.flags & TcpFlags.PSH).toBe(TcpFlags.PSH); // tcp_write_wakeup pushes what it sends
     expect(out[0]!.t - t0).toBeGreaterThanOrEqual(Math.floor(rto));
     expect(out[0]!.t - t0).toBeLessThanOrEqual(Math.ceil(rto) + 1);
     expect(rto).toBeGreaterThanOrEqual(200);
