@@ -7,6 +7,7 @@
  */
 
 import type { SkBuff } from '@netlayers/skbuff';
+import { tcpCaAckBegin, tcpCaAckEnd, tcpCaAckSkb } from './cong/ack-sample.js';
 import { skWmemFreeSkb } from './proto.js';
 import { clearRtxTimer, currentRto, resetRtxTimer, tcpSendChallengeAck } from './output.js';
 import { tcpDupAck, tcpRecoveryAck } from './recovery.js';
@@ -31,8 +32,10 @@ export function tcpRttEstimator(sk: TcpSock, r: number): void {
 
 /** Removes fully acknowledged skbs (`tcp_clean_rtx_queue`), takes an RTT sample (Karn). */
 export function tcpCleanRtxQueue(sk: TcpSock, ack: number): void {
+  tcpCaAckBegin(sk);
   for (let skb = sk.rtxQueue.peek(); skb !== null; skb = sk.rtxQueue.peek()) {
     if (!seqLe(skb.cb[CB_END_SEQ]!, ack)) break;
+    tcpCaAckSkb(sk, skb);
     sk.rtxQueue.unlink(skb);
     skWmemFreeSkb(sk, skb);
   }
@@ -46,6 +49,7 @@ export function tcpCleanRtxQueue(sk: TcpSock, ack: number): void {
     tcpRttEstimator(sk, sk.stack.clock.now() - sk.rttTime);
     sk.rttTime = -1;
   }
+  tcpCaAckEnd(sk); // the module's pkts_acked, after the RTT estimator as in Linux
 }
 
 /** Wakes a blocked writer when the free send space passes the low watermark (`sk_stream_write_space`). */

@@ -19,6 +19,7 @@ export type Errno =
   | 'ECONNABORTED'
   | 'ECONNREFUSED'
   | 'ECONNRESET'
+  | 'EEXIST'
   | 'EHOSTUNREACH'
   | 'EINPROGRESS'
   | 'EINVAL'
@@ -26,9 +27,11 @@ export type Errno =
   | 'EMSGSIZE'
   | 'ENETUNREACH'
   | 'ENOBUFS'
+  | 'ENOENT'
   | 'ENOPROTOOPT'
   | 'ENOTCONN'
   | 'EOPNOTSUPP'
+  | 'EPERM'
   | 'EPIPE'
   | 'ETIMEDOUT';
 

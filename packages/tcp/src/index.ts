@@ -31,7 +31,31 @@ export { TcpState, tcpStateName, RCV_SHUTDOWN, SEND_SHUTDOWN, SHUTDOWN_MASK } fr
 export { TimerWheel, WheelTimer, type TimerWheelOptions } from './timer-wheel.js';
 export { ConnTable, type ConnEntry, type ListenEntry, type ConnTableOptions } from './conn-table.js';
 export { hsiphash, secureTcpSeq, makeHashKey, type HashKey } from './hash.js';
-export { renoCongestionOps, initialWindow, type CongestionOps, type CongState } from './cong.js';
+export {
+  renoCongestionOps,
+  cubicCongestionOps,
+  vegasCongestionOps,
+  initialWindow,
+  tcpRegisterCongestionControl,
+  tcpUnregisterCongestionControl,
+  tcpCaFind,
+  tcpSetCongestionControl,
+  tcpGetAvailableCongestionControl,
+  tcpGetAllowedCongestionControl,
+  tcpSlowStart,
+  tcpRenoCongAvoid,
+  tcpRenoSsthresh,
+  tcpRenoUndoCwnd,
+  cubicW,
+  cubicK,
+  HystartState,
+  TCP_CONG_NON_RESTRICTED,
+  TCP_CA_MAX_MODULES,
+  type CongestionOps,
+  type CongState,
+  type AckSample,
+  type CaEvent,
+} from './cong.js';
 export { TcpSock, CaState, type SockCallback } from './sock.js';
 export {
   TcpStack,

@@ -173,6 +173,7 @@ function tcpOpenreqChild(lsk: TcpSock, skb: SkBuff, irs: number, iss: number, op
   c.rcvbuf = lsk.rcvbuf;
   c.rcvbufLock = lsk.rcvbufLock;
   c.nodelay = lsk.nodelay;
+  c.ca = lsk.ca; // TCP_CONGESTION of the listener (`inet_csk_clone_lock` copies icsk_ca_ops)
   c.keepalive = lsk.keepalive;
   c.keepIdleMs = lsk.keepIdleMs;
   c.keepIntvlMs = lsk.keepIntvlMs;

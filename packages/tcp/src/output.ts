@@ -234,6 +234,8 @@ export function tcpTransmitSkb(sk: TcpSock, skb: SkBuff, cloneIt: boolean): void
   }
   fillChecksum(c, hl, sk.laddr, sk.raddr, offload, psum);
   if ((flags & TcpFlags.ACK) !== 0) onAckSent(sk);
+  // data leaving with nothing in flight: CA_EVENT_TX_START (`tcp_event_data_sent`)
+  if (plen > 0 && sk.sndNxt === sk.sndUna) sk.ca.cwndEvent?.(sk, 'tx-start');
   sk.lastSendTime = stack.clock.now();
   stack.mib.outSegs++;
   stack.net.queueXmit(c, sk.laddr, sk.raddr);

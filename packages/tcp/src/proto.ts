@@ -81,6 +81,7 @@ export function tcpDestroySock(sk: TcpSock): void {
   if (sk.dead) return;
   if (sk.state !== TcpState.CLOSE) tcpSetState(sk, TcpState.CLOSE);
   tcpClearTimers(sk);
+  sk.ca.release?.(sk); // tcp_cleanup_congestion_control
   tcpWriteQueuePurge(sk);
   tcpRcvQueuesPurge(sk);
   if (sk.parent !== null) {

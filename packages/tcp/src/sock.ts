@@ -146,14 +146,26 @@ export class TcpSock implements ConnEntry, CongState {
   sndCwnd = 0;
   sndSsthresh = 0x7fffffff;
   bytesAcked = 0;
-  caState: CaState = CaState.OPEN;
+  private caStateValue: CaState = CaState.OPEN;
+  /** Congestion state (`icsk_ca_state`); setting it calls the module's `setState` first (`tcp_set_ca_state`). */
+  get caState(): CaState {
+    return this.caStateValue;
+  }
+  set caState(v: CaState) {
+    this.ca.setState?.(this, v);
+    this.caStateValue = v;
+  }
+  /** The congestion module's per-connection state (`icsk_ca_priv`). */
+  caPriv: object | null = null;
   /**
    * NewReno "recover" + 1 (RFC 6582): snd_max when recovery or loss started, ISS + 1
    * at establishment. A cumulative ACK ≥ highSeq "covers more than recover".
    */
   highSeq = 0;
   dupAcks = 0;
-  /** Bytes sacked/dup-acked count during recovery, for window inflation. */
+  /** cwnd when the last reduction started (`prior_cwnd`), restored by `undoCwnd`. */
+  priorCwnd = 0;
+  /** The congestion-control module (`icsk_ca_ops`), see cong/registry.ts. */
   ca: CongestionOps;
 
   // --- RTT / RTO (RFC 6298) ---

@@ -27,6 +27,7 @@
 import type { SkBuff } from '@netlayers/skbuff';
 import { TcpError } from './errors.js';
 import { tcpPushPendingFrames } from './output.js';
+import { tcpSetCongestionControl } from './cong/registry.js';
 import type { TcpSock } from './sock.js';
 import { inetAccept, inetBind, inetConnect, inetListen, takeError, tcpClose, tcpRecvmsg, tcpSendmsg, tcpShutdown } from './socket.js';
 import type { TcpStack } from './stack.js';
@@ -49,7 +50,8 @@ export type SockOpt =
   | 'TCP_CORK'
   | 'TCP_KEEPIDLE'
   | 'TCP_KEEPINTVL'
-  | 'TCP_KEEPCNT';
+  | 'TCP_KEEPCNT'
+  | 'TCP_CONGESTION';
 
 /** Value of SO_LINGER. */
 export interface Linger {
@@ -213,7 +215,7 @@ export class SocketApi {
   }
 
   /** `setsockopt`. Buffer sizes are doubled like Linux (bookkeeping overhead), then clamped. */
-  setsockopt(fd: number, opt: SockOpt, value: number | boolean | Linger): void {
+  setsockopt(fd: number, opt: SockOpt, value: number | boolean | Linger | string): void {
     const sk = this.sock(fd, 'setsockopt');
     const cfg = this.stack.config;
     const num = (): number => {
@@ -271,6 +273,13 @@ export class SocketApi {
       case 'TCP_KEEPCNT':
         sk.keepCnt = Math.max(1, num());
         break;
+      case 'TCP_CONGESTION': {
+        // a module name (ENOENT if not registered); the API acts with CAP_NET_ADMIN
+        if (typeof value !== 'string') throw new TcpError('EINVAL', 'TCP_CONGESTION needs a module name', 'setsockopt');
+        const r = tcpSetCongestionControl(sk, value);
+        if (r !== 0) throw r;
+        break;
+      }
       default:
         throw new TcpError('ENOPROTOOPT', `unknown option ${String(opt)}`, 'setsockopt');
     }
@@ -311,6 +320,8 @@ export class SocketApi {
         return sk.keepIntvlMs / 1000;
       case 'TCP_KEEPCNT':
         return sk.keepCnt;
+      case 'TCP_CONGESTION':
+        return sk.ca.name;
       default:
         throw new TcpError('ENOPROTOOPT', `unknown option ${String(opt)}`, 'getsockopt');
     }

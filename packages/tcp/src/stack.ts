@@ -10,7 +10,9 @@
 
 import { defaultSkbPool, type SkBuff, type SkbPool } from '@netlayers/skbuff';
 import type { TimerService } from './clock.js';
-import { type CongestionOps, renoCongestionOps } from './cong.js';
+import type { CongestionOps } from './cong/ops.js';
+import { tcpCaFind } from './cong/registry.js';
+import { TcpError } from './errors.js';
 import { ConnTable } from './conn-table.js';
 import { makeHashKey, secureTcpSeq, type HashKey } from './hash.js';
 import { tcpProcessBacklog, tcpV4Rcv } from './input.js';
@@ -110,6 +112,12 @@ export interface TcpConfig {
    * TS.Recent kept and PAWS applied on receive.
    */
   timestamps: boolean;
+  /**
+   * Congestion control module of new sockets (`tcp_congestion_control`, Linux
+   * default 'cubic'): a name in the registry (reno, cubic, vegas or one added with
+   * `tcpRegisterCongestionControl`). A socket can switch with `TCP_CONGESTION`.
+   */
+  congestionControl: string;
   /** Ephemeral port range. */
   portRange: readonly [number, number];
 }
@@ -140,6 +148,7 @@ export const defaultTcpConfig: TcpConfig = {
   lowLatency: false,
   sack: false,
   timestamps: false,
+  congestionControl: 'cubic',
   portRange: [32768, 60999],
 };
 
@@ -207,7 +216,7 @@ export interface TcpStackOptions {
   seed?: number;
   /** skb pool (default: skbuff's default pool). */
   pool?: SkbPool;
-  /** Congestion control (default Reno/NewReno). */
+  /** Congestion control module of new sockets; overrides `config.congestionControl`. */
   congestion?: CongestionOps;
   /** State-transition tracer (`old => new` lines). */
   trace?: (line: string) => void;
@@ -250,7 +259,10 @@ export class TcpStack {
       portRange: this.config.portRange,
     });
     this.pool = opts.pool ?? defaultSkbPool;
-    this.congestion = opts.congestion ?? renoCongestionOps;
+    const ca = opts.congestion ?? tcpCaFind(this.config.congestionControl);
+    if (ca === undefined) throw new TcpError('ENOENT', `no congestion control ${this.config.congestionControl}`, 'TcpStack');
+    this.congestion = ca;
+    this.config.congestionControl = ca.name;
     this.trace = opts.trace;
     this.isnKey = makeHashKey(opts.seed === undefined ? undefined : opts.seed ^ 0x15a);
     this.cookieKey = makeHashKey(opts.seed === undefined ? undefined : opts.seed ^ 0xc00c1e);

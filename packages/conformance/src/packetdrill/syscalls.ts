@@ -18,7 +18,7 @@ export type CallResult = { ret: number; errno: string | undefined } | 'block';
 export const O_NONBLOCK = 0o4000;
 export const O_RDWR = 2;
 
-const SOCKOPTS = new Set<string>(['SO_RCVBUF', 'SO_SNDBUF', 'SO_REUSEADDR', 'SO_KEEPALIVE', 'SO_ERROR', 'SO_RCVLOWAT', 'SO_SNDLOWAT', 'TCP_NODELAY', 'TCP_MAXSEG', 'TCP_CORK', 'TCP_KEEPIDLE', 'TCP_KEEPINTVL', 'TCP_KEEPCNT']);
+const SOCKOPTS = new Set<string>(['SO_RCVBUF', 'SO_SNDBUF', 'SO_REUSEADDR', 'SO_KEEPALIVE', 'SO_ERROR', 'SO_RCVLOWAT', 'SO_SNDLOWAT', 'TCP_NODELAY', 'TCP_MAXSEG', 'TCP_CORK', 'TCP_KEEPIDLE', 'TCP_KEEPINTVL', 'TCP_KEEPCNT', 'TCP_CONGESTION']);
 const MSG_FLAGS: Record<string, number> = { MSG_OOB: 1, MSG_PEEK: 2, MSG_DONTWAIT: 0x40, MSG_EOR: 0x80, MSG_WAITALL: 0x100, MSG_NOSIGNAL: 0x4000, MSG_MORE: 0x8000, MSG_ZEROCOPY: 0x4000000, MSG_FASTOPEN: 0x20000000 };
 const SHUT: Record<string, 0 | 1 | 2> = { SHUT_RD: 0, SHUT_WR: 1, SHUT_RDWR: 2 };
 
@@ -193,7 +193,8 @@ export class SyscallContext {
         const fd = this.live(a[0], line);
         const opt = symArg(a[2], line);
         if (!SOCKOPTS.has(opt)) throw new PacketdrillUnsupportedError(line, `setsockopt ${opt}`);
-        const v = a[3]?.kind === 'array' ? intArg(a[3].items[0], line) : intArg(a[3], line);
+        // TCP_CONGESTION takes a module name: setsockopt(3, IPPROTO_TCP, TCP_CONGESTION, "reno", 4)
+        const v = a[3]?.kind === 'string' ? a[3].value : a[3]?.kind === 'array' ? intArg(a[3].items[0], line) : intArg(a[3], line);
         api.setsockopt(fd, opt as SockOpt, v);
         return ok();
       }
@@ -204,6 +205,9 @@ export class SyscallContext {
         const raw = api.getsockopt(fd, opt as SockOpt);
         const got = typeof raw === 'boolean' ? (raw ? 1 : 0) : typeof raw === 'number' ? raw : typeof raw === 'string' ? errnoNumber(raw) : Number.NaN;
         const want = a[3]?.kind === 'array' ? a[3].items[0] : a[3];
+        if (want?.kind === 'string' && want.value !== raw) {
+          throw new PacketdrillCheckError(line, `getsockopt ${opt}: got ${JSON.stringify(raw)}, expected ${JSON.stringify(want.value)}`);
+        }
         if (want !== undefined && want.kind === 'int' && want.value !== got) {
           throw new PacketdrillCheckError(line, `getsockopt ${opt}: got value ${got}, expected ${want.value}`);
         }
