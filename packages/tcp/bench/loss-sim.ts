@@ -35,6 +35,8 @@ export interface LossSimOptions {
   cc: string;
   /** Negotiate SACK (timestamps follow the same switch). */
   sack: boolean;
+  /** Bottleneck rate of the link in bits/s, each direction (default unlimited); frames queue up to 100 ms behind it. */
+  rateBps?: number;
   /** Seed of the impairment streams, ISNs and hash keys. */
   seed: number;
   /** Virtual-time cap in ms (default 4 h). */
@@ -61,6 +63,8 @@ export interface LossSimResult {
   senders: [SenderCounters, SenderCounters];
   /** Frames the link dropped (both directions). */
   linkLost: number;
+  /** The two senders' smoothed RTT (ms) when the transfer ended: queueing at a bottleneck shows here. */
+  srttMs: [number, number];
   /** Clock jumps taken. */
   steps: number;
 }
@@ -161,7 +165,9 @@ export function simulateBulk(o: LossSimOptions): LossSimResult {
     link: 'pair',
     seed: o.seed,
     tcp: { ...ccConfig(o.cc), sack: o.sack, timestamps: o.sack, timeWaitMs: 1000 },
-    ...(o.loss > 0 || oneWay > 0 ? { impairment: { loss: o.loss, delayMs: oneWay } } : {}),
+    ...(o.loss > 0 || oneWay > 0 || o.rateBps !== undefined
+      ? { impairment: { loss: o.loss, delayMs: oneWay, ...(o.rateBps !== undefined ? { rateBps: o.rateBps } : {}) } }
+      : {}),
   });
   const vc = tb.clock as VirtualClock;
   const [a, b] = tb.hosts;
@@ -194,6 +200,7 @@ export function simulateBulk(o: LossSimOptions): LossSimResult {
       virtualMs: [flows[0]!.doneAt - t0, flows[1]!.doneAt - t0],
       senders: [counters(a.tcp.mib), counters(b.tcp.mib)],
       linkLost: ls.aToB.lost + ls.bToA.lost,
+      srttMs: [c.srtt, s.srtt],
       steps,
     };
     for (const sk of [c, s, l]) tcpAbort(sk);

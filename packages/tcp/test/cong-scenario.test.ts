@@ -4,6 +4,10 @@
  * 1 % random loss each way, 20 ms RTT, with and without SACK. Every byte is
  * checked against the pattern (bench/loss-sim.ts); the connection is checked to
  * run the module asked for; goodput in virtual time is printed per module.
+ * Then a 20 Mbit/s bottleneck (frames queue up to 100 ms behind it, 20 ms base
+ * RTT, no random loss): Vegas keeps its queue short enough never to overflow it
+ * (no retransmission) with a lower RTT than CUBIC, which fills the queue until
+ * it drops.
  */
 import { describe, expect, it } from 'vitest';
 import { skbStats } from '@netlayers/skbuff';
@@ -28,4 +32,21 @@ describe('congestion control over a lossy DevicePair (virtual time)', () => {
       expect(skbStats().live).toBe(live);
     });
   }
+
+  it('at a 20 Mbit/s bottleneck Vegas never overflows the queue and keeps a lower RTT than CUBIC', () => {
+    const live = skbStats().live;
+    const run = (cc: string) => simulateBulk({ bytes: 4 << 20, loss: 0, rttMs: 20, rateBps: 20e6, cc, sack: true, seed: 3 });
+    const cubic = run('cubic');
+    const vegas = run('vegas');
+    for (const r of [cubic, vegas]) expect(r.received[0]).toBe(4 << 20);
+    const mbps = (ms: number): string => (((4 << 20) * 8) / ms / 1000).toFixed(2);
+    console.log(
+      `20 Mbit/s bottleneck, 20 ms RTT: cubic ${mbps(cubic.virtualMs[0])} Mbit/s, srtt ${cubic.srttMs[0].toFixed(1)} ms, ${cubic.senders[0].retransSegs} retransmits; ` +
+        `vegas ${mbps(vegas.virtualMs[0])} Mbit/s, srtt ${vegas.srttMs[0].toFixed(1)} ms, ${vegas.senders[0].retransSegs} retransmits`,
+    );
+    expect(cubic.senders[0].retransSegs).toBeGreaterThan(0); // the queue overflowed
+    expect(vegas.senders[0].retransSegs).toBe(0);
+    expect(vegas.srttMs[0]).toBeLessThan(cubic.srttMs[0]);
+    expect(skbStats().live).toBe(live);
+  });
 });
