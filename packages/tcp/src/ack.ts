@@ -10,11 +10,13 @@ import type { SkBuff } from '@netlayers/skbuff';
 import { tcpCaAckBegin, tcpCaAckEnd, tcpCaAckSkb } from './cong/ack-sample.js';
 import { skWmemFreeSkb } from './proto.js';
 import { clearRtxTimer, currentRto, resetRtxTimer, tcpSendChallengeAck } from './output.js';
-import { tcpDupAck, tcpRecoveryAck } from './recovery.js';
+import { tcpFastRetransAlert } from './recovery.js';
+import { tcpSackBlocksOf, tcpSacktagWriteQueue } from './sacktag.js';
+import { tcpSbCleanAcked, tcpSbTrimHead } from './scoreboard.js';
 import { seqGe, seqGt, seqLe, seqLt } from './seq.js';
-import { CB_ACK, CB_END_SEQ, CB_FLAGS, CB_SEQ, CB_WINDOW } from './skb-cb.js';
+import { CB_ACK, CB_DOFF, CB_END_SEQ, CB_FLAGS, CB_SEQ, CB_WINDOW } from './skb-cb.js';
 import type { TcpSock } from './sock.js';
-import { TcpFlags } from './wire/tcp.js';
+import { TCP_HEADER_LEN, TcpFlags } from './wire/tcp.js';
 
 /** RTT sample → SRTT/RTTVAR/RTO (RFC 6298 §2, Linux `tcp_rtt_estimator` + `tcp_set_rto`). */
 export function tcpRttEstimator(sk: TcpSock, r: number): void {
@@ -98,25 +100,31 @@ export function tcpAck(sk: TcpSock, skb: SkBuff): number {
   }
   const acked = (ack - sk.sndUna) >>> 0;
   if (acked > 0) {
+    tcpSbCleanAcked(sk, ack); // scoreboard counters of what this ACK frees (scoreboard.ts)
     tcpCleanRtxQueue(sk, ack);
     sk.sndUna = ack;
     if (seqLt(sk.sndNxt, ack)) sk.sndNxt = ack;
     sk.retransmits = 0;
     sk.backoff = 0;
     sk.probesOut = 0;
-    tcpRecoveryAck(sk, ack, acked);
-    if (sk.rtxQueue.qlen > 0) resetRtxTimer(sk, 1, currentRto(sk));
-    else if (sk.pendingTimer === 1) clearRtxTimer(sk);
-    stack.mib.ackedBytes += acked;
-    tcpCheckSpace(sk);
-  } else if (
+  }
+  // sender scoreboard: the ACK's SACK blocks (sacktag.ts), then the recovery state machine (recovery.ts)
+  const blocks = sk.sackOk && skb.cb[CB_DOFF]! > TCP_HEADER_LEN ? tcpSackBlocksOf(skb) : null;
+  tcpSbTrimHead(sk, blocks !== null && blocks.length > 0);
+  const sacked = blocks !== null ? tcpSacktagWriteQueue(sk, blocks, ack) : 0;
+  const dup =
+    acked === 0 &&
     skb.len === 0 &&
     !winUpdate &&
     (flags & (TcpFlags.SYN | TcpFlags.FIN)) === 0 &&
     sk.rtxQueue.qlen > 0 &&
-    ack === sk.sndUna
-  ) {
-    tcpDupAck(sk, ack);
+    ack === sk.sndUna;
+  tcpFastRetransAlert(sk, ack, acked, sacked, dup);
+  if (acked > 0) {
+    if (sk.rtxQueue.qlen > 0) resetRtxTimer(sk, 1, currentRto(sk));
+    else if (sk.pendingTimer === 1) clearRtxTimer(sk);
+    stack.mib.ackedBytes += acked;
+    tcpCheckSpace(sk);
   }
   if (winUpdate && sk.pendingTimer === 2 && sk.sndWnd > 0) clearRtxTimer(sk);
   return 1;

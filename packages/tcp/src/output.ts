@@ -24,8 +24,10 @@ import {
   type SkBuff,
 } from '@netlayers/skbuff';
 import { tcpSackBlocksToSend } from './sack.js';
+import { tcpXmitRetransmitQueue } from './retransmit.js';
+import { tcpPacketsInFlight, tcpSbForget, tcpSbRestore, tcpTimeoutMarkLost } from './scoreboard.js';
 import { seqAdd, seqGt, seqLt } from './seq.js';
-import { CB_CHARGE, CB_END_SEQ, CB_FLAGS, CB_PCSUM, CB_RETRANS, CB_SEQ, CB_WHEN, TCPCB_EOR } from './skb-cb.js';
+import { CB_CHARGE, CB_END_SEQ, CB_FLAGS, CB_PCSUM, CB_RETRANS, CB_SACKED, CB_SEQ, CB_WHEN, TCPCB_EOR } from './skb-cb.js';
 import { CaState, type TcpSock } from './sock.js';
 import { TcpState } from './state.js';
 import type { TcpStack } from './stack.js';
@@ -321,6 +323,7 @@ export function tcpFragment(sk: TcpSock, skb: SkBuff, len: number): void {
   tail.cb[CB_CHARGE] = 0;
   tail.cb[CB_RETRANS] = skb.cb[CB_RETRANS]!;
   tail.cb[CB_WHEN] = skb.cb[CB_WHEN]!;
+  tail.cb[CB_SACKED] = skb.cb[CB_SACKED]!; // scoreboard bits hold for both halves (byte counters unchanged)
   skb.cb[CB_END_SEQ] = seqAdd(seq, len);
   skb.cb[CB_FLAGS] = flags & ~(TcpFlags.FIN | TcpFlags.PSH | TCPCB_EOR); // the record ends in the tail
   skb.cb[CB_PCSUM] = 0;
@@ -356,6 +359,8 @@ export function tcpWriteXmit(sk: TcpSock, nonagle: number): number {
   if (sk.state === TcpState.SYN_SENT || sk.state === TcpState.LISTEN || sk.state === TcpState.CLOSE) return 0;
   let sent = 0;
   const stack = sk.stack;
+  // lost data before new data (`tcp_xmit_retransmit_queue`, retransmit.ts)
+  if (sk.sb.lostOut > 0) tcpXmitRetransmitQueue(sk);
   let skb = sk.writeQueue.peek();
   while (skb !== null) {
     let seq = skb.cb[CB_SEQ]!;
@@ -372,8 +377,9 @@ export function tcpWriteXmit(sk: TcpSock, nonagle: number): number {
     }
     const endSeq = skb.cb[CB_END_SEQ]!;
     const isFinOnly = skb.len === 0;
-    // cwnd test (tcp_cwnd_test)
-    const inFlight = (sk.sndNxt - sk.sndUna) >>> 0;
+    // cwnd test (tcp_cwnd_test) against the RFC 6675 pipe: SACKed and dup-ACKed
+    // bytes have left the network, which gives limited transmit (RFC 3042)
+    const inFlight = tcpPacketsInFlight(sk);
     if (inFlight >= sk.sndCwnd && !isFinOnly) break;
     // receive window test (tcp_snd_wnd_test)
     const wndEnd = seqAdd(sk.sndUna, sk.sndWnd);
@@ -402,7 +408,8 @@ export function tcpWriteXmit(sk: TcpSock, nonagle: number): number {
     if (seqLt(seq, sk.sndMax)) {
       skb.cb[CB_RETRANS] = skb.cb[CB_RETRANS]! + 1; // resent after go-back-N
       stack.mib.retransSegs++;
-    }
+    } else skb.cb[CB_SACKED] = 0; // new data starts with a clean scoreboard
+    if (sk.caState === CaState.RECOVERY) sk.sb.prrOut += (skb.cb[CB_END_SEQ]! - seq) >>> 0; // PRR (prr.ts)
     sk.writeQueue.unlink(skb);
     sk.rtxQueue.enqueueTail(skb);
     skb.cb[CB_WHEN] = stack.clock.now();
@@ -604,21 +611,31 @@ export function tcpSendFin(sk: TcpSock): void {
   if (sk.writeQueue.qlen > 0 && sk.pendingTimer === 0) resetRtxTimer(sk, 2, currentRto(sk));
 }
 
-/** Retransmits one segment from the retransmit queue (`tcp_retransmit_skb`). */
-export function tcpRetransmitSkb(sk: TcpSock, skb: SkBuff): void {
+/**
+ * Retransmits the start of `skb`, at most `segs` MSS of it (`tcp_retransmit_skb`):
+ * data the peer already acknowledged is trimmed (`tcp_trim_head`), a longer skb is
+ * split there (`tcp_fragment`, zero-copy) so only the first part goes out and the
+ * rest stays queued with the same scoreboard bits — a fast retransmit is one MSS,
+ * as Linux sends it. Karn's rule cancels the RTT sample it covers.
+ */
+export function tcpRetransmitSkb(sk: TcpSock, skb: SkBuff, segs = 1): void {
   const stack = sk.stack;
   // Trim data the peer already acknowledged (`tcp_trim_head`).
   const seq = skb.cb[CB_SEQ]!;
   if (seqLt(seq, sk.sndUna) && skb.len > 0) {
     const n = Math.min((sk.sndUna - seq) >>> 0, skb.len);
     if (n <= skb.headlen) {
+      const bits = skb.cb[CB_SACKED]!;
+      tcpSbForget(sk, skb);
       skb.pull(n);
       if (skb.list !== null) skb.list.bytes -= n;
       skb.cb[CB_SEQ] = seqAdd(seq, n);
       skb.cb[CB_PCSUM] = 0;
+      tcpSbRestore(sk, skb, bits);
     }
   }
-  if (!sk.tso && skb.len > sk.mss) tcpFragment(sk, skb, sk.mss);
+  const len = Math.max(1, segs) * sk.mss;
+  if (skb.len > len && skb.list !== null) tcpFragment(sk, skb, len);
   skb.cb[CB_RETRANS] = skb.cb[CB_RETRANS]! + 1;
   skb.cb[CB_WHEN] = stack.clock.now();
   if (sk.rttTime >= 0 && !seqLt(sk.rttSeq, skb.cb[CB_SEQ]!)) sk.rttTime = -1; // Karn's rule
@@ -627,18 +644,24 @@ export function tcpRetransmitSkb(sk: TcpSock, skb: SkBuff): void {
 }
 
 /**
- * Go-back-N after an RTO (`tcp_enter_loss`): cwnd to one segment, everything in
- * flight is moved back in front of the unsent data and snd_nxt rewinds to snd_una.
+ * RTO (`tcp_enter_loss`): ssthresh from the module (once per episode), cwnd to one
+ * segment. With SACK every skb not SACKed is marked lost and the retransmission
+ * loop resends exactly those, snd_nxt staying put (SACKed data is never resent).
+ * Without SACK, go-back-N: everything in flight moves back in front of the unsent
+ * data and snd_nxt rewinds to snd_una.
  */
 export function tcpEnterLoss(sk: TcpSock): void {
-  sk.sndSsthresh = sk.ca.ssthresh(sk);
+  if (sk.caState !== CaState.LOSS || sk.retransmits === 0) sk.sndSsthresh = sk.ca.ssthresh(sk);
   sk.sndCwnd = sk.mss;
   sk.bytesAcked = 0;
   sk.caState = CaState.LOSS;
   sk.highSeq = sk.sndMax;
   sk.dupAcks = 0;
   sk.ca.cwndEvent?.(sk, 'loss');
-  if (sk.rtxQueue.qlen > 0) {
+  if (sk.sackOk) tcpTimeoutMarkLost(sk);
+  else if (sk.rtxQueue.qlen > 0) {
+    sk.sb.clear();
+    for (let skb = sk.rtxQueue.peek(); skb !== null; skb = skb.next) skb.cb[CB_SACKED] = 0;
     sk.rtxQueue.spliceTail(sk.writeQueue);
     sk.writeQueue.spliceTail(sk.rtxQueue);
     const head = sk.writeQueue.peek()!;

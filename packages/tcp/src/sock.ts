@@ -22,6 +22,7 @@ import type { Errno } from './errors.js';
 import { TcpState } from './state.js';
 import type { TcpStack } from './stack.js';
 import { OfoQueue } from './ofo-tree.js';
+import { Scoreboard } from './scoreboard-state.js';
 import { RcvSpace } from './rcv-space.js';
 import { WheelTimer } from './timer-wheel.js';
 import type { SackBlock } from './wire/tcp.js';
@@ -165,6 +166,8 @@ export class TcpSock implements ConnEntry, CongState {
   dupAcks = 0;
   /** cwnd when the last reduction started (`prior_cwnd`), restored by `undoCwnd`. */
   priorCwnd = 0;
+  /** Sender SACK scoreboard counters and PRR state (scoreboard.ts, prr.ts). */
+  readonly sb = new Scoreboard();
   /** The congestion-control module (`icsk_ca_ops`), see cong/registry.ts. */
   ca: CongestionOps;
 

@@ -102,7 +102,7 @@ function retransmitTimer(sk: TcpSock): void {
   if (sk.state === TcpState.SYN_SENT || sk.state === TcpState.SYN_RECV) {
     tcpRetransmitSkb(sk, sk.rtxQueue.peek()!);
   } else {
-    if (sk.caState !== 4 || sk.retransmits === 0) tcpEnterLoss(sk);
+    if (sk.caState !== 4 || sk.retransmits === 0 || sk.sackOk) tcpEnterLoss(sk); // SACK: marks lost, no go-back-N
     else {
       sk.sndCwnd = sk.mss;
       sk.rtxQueue.spliceTail(sk.writeQueue);

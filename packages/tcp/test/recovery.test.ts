@@ -123,11 +123,22 @@ describe('NewReno recovery (RFC 6582)', () => {
     const env = directEnv();
     const { l, c, s } = env.established();
     const base = (c.iss + 1) >>> 0;
-    // IW10: recovery starts with snd_max = base + 10·MSS; the segment starting there is lost as well
-    dropFirstTransmissionOf(env, c, [0, 10 * MSS]);
+    // the segment starting at snd_max when recovery begins (IW10 plus two limited-transmit
+    // segments, RFC 3042) is lost as well
+    let headDropped = false;
+    let point: number | undefined;
+    let pointDropped = false;
+    env.setDrop((p, sa, len) => {
+      if (sa !== A || len === 0) return false;
+      if (p.seq === base && !headDropped) return (headDropped = true);
+      if (point === undefined && c.caState === CaState.RECOVERY) point = c.highSeq;
+      if (point !== undefined && p.seq === point && !pointDropped) return (pointDropped = true);
+      return false;
+    });
     const n = 30 * MSS;
     expect(transfer(env, c, s, n)).toBe(n);
-    expect(sendsOf(env, (base + 10 * MSS) >>> 0).length).toBe(2);
+    expect(point).toBe((base + 12 * MSS) >>> 0);
+    expect(sendsOf(env, point!).length).toBe(2);
     expect(env.a.mib.fastRetrans).toBe(2);
     expect(env.a.mib.timeouts).toBe(0);
     closeAll(env, c, s, l);
