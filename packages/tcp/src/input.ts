@@ -151,7 +151,9 @@ function tcpIncrQuickack(sk: TcpSock): void {
 function tcpEventDataRecv(sk: TcpSock, skb: SkBuff): void {
   const len = skb.len;
   if (sk.rcvNxt === ((sk.irs + 1) >>> 0)) tcpIncrQuickack(sk); // the first data: delayed-ACK engine starts in quick mode
-  if (len > sk.rcvMss) sk.rcvMss = Math.min(len, sk.advMss);
+  // the peer's segment size: a GRO skb's gso_size, not its length (`tcp_measure_rcv_mss`)
+  const seg = skb.gsoSize > 0 ? skb.gsoSize : len;
+  if (seg > sk.rcvMss) sk.rcvMss = Math.min(seg, sk.advMss);
   if (len >= sk.rcvMss) sk.rcvSegsSinceAck++;
   else sk.rcvSegsSinceAck += 0.5;
   sk.ackPending = true;

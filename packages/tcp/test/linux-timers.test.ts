@@ -15,6 +15,7 @@ import { SocketApi } from '../src/socket-api.js';
 import { inetAccept, inetBind, inetConnect, inetListen, tcpClose, tcpSendmsg } from '../src/socket.js';
 import { VirtualClock } from '@netlayers/clock';
 import { DirectLink } from '../src/link.js';
+import { createTestbed } from '../src/testing/index.js';
 import { TcpStack } from '../src/stack.js';
 import type { TcpSock } from '../src/sock.js';
 import { TcpFlags, TcpPacket } from '../src/wire/tcp.js';
@@ -104,6 +105,43 @@ describe('Linux delayed ACK and quick-ACK mode', () => {
     expect(ack.t - env.segs.slice(mark).find(data)!.t - 1).toBeLessThanOrEqual(1);
     expect(ackDelay(env, c, 100, 1)).toBeLessThanOrEqual(1);
     closeAll(env, c, s, l);
+    expect(skbStats().live).toBe(live);
+  });
+});
+
+describe('receiver MSS estimate (drives the delayed-ACK engine)', () => {
+  it('a GRO skb counts as segments of its gso_size, not its length (tcp_measure_rcv_mss)', async () => {
+    const live = skbStats().live;
+    const tb = createTestbed({ link: 'pair', tcp: { timestamps: true } });
+    const [ha, hb] = tb.hosts;
+    const sa = new SocketApi(ha.tcp);
+    const sb = new SocketApi(hb.tcp);
+    const lfd = sb.socket();
+    sb.bind(lfd, 0, 7001);
+    sb.listen(lfd, 4);
+    const c = sa.socket();
+    let acc: { fd: number } | undefined;
+    void sb.acceptAsync(lfd).then((r) => (acc = r));
+    void sa.connectAsync(c, hb.addr, 7001);
+    await tb.runUntil(() => acc !== undefined);
+    expect(sa.send(c, new Uint8Array(256 << 10))).toBe(256 << 10);
+    const buf = new Uint8Array(1 << 20);
+    let got = 0;
+    await tb.runUntil(() => {
+      try {
+        got += sb.recv(acc!.fd, buf);
+      } catch {
+        /* EAGAIN */
+      }
+      return got === 256 << 10;
+    });
+    const info = sb.tcpInfo(acc!.fd);
+    expect(info.tcpi_advmss).toBe(1460);
+    expect(info.tcpi_rcv_mss).toBe(sa.tcpInfo(c).tcpi_snd_mss); // 1448: 1460 less the timestamp option
+    sa.close(c);
+    sb.close(acc!.fd);
+    sb.close(lfd);
+    tb.destroy();
     expect(skbStats().live).toBe(live);
   });
 });
