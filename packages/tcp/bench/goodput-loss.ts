@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { RESULTS_DIR, pick, summarize, type BenchConfig, type BenchReport } from '../../../scripts/bench-harness/index.js';
 import { availableCongestionControls } from './cc.js';
 import { renderLossSvg, type LossPoint } from './loss-plot.js';
-import { simulateBulk } from './loss-sim.js';
+import { simulateBulk, type LossSimResult } from './loss-sim.js';
 
 /** Loss rates of the table, as fractions. */
 export const LOSSES = [0, 0.001, 0.01, 0.05, 0.1, 0.2] as const;
@@ -53,6 +53,8 @@ export function pftkMbps(rttMs: number, loss: number): number {
 interface Cell extends LossPoint {
   samples: number[];
   retransPct: number;
+  /** Runs that failed (stalled, connection died, wrong bytes), of `samples.length + failed`. */
+  failed: number;
 }
 
 /** The Markdown table of one RTT. */
@@ -65,7 +67,9 @@ function table(cells: readonly Cell[], rttMs: number): string {
     const [cc, sack] = k.split('|');
     const line = LOSSES.map((l) => {
       const c = rows.find((r) => `${r.cc}|${r.sack}` === k && r.lossPct === l * 100);
-      return c === undefined ? '' : `${mbps(c.median)} (${c.retransPct.toFixed(0)} %)`;
+      if (c === undefined) return '';
+      const fail = c.failed > 0 ? `✗ ${c.failed} of ${c.failed + c.samples.length} runs failed` : '';
+      return c.samples.length === 0 ? fail : `${mbps(c.median)} (${c.retransPct.toFixed(0)} %)${fail === '' ? '' : `, ${fail}`}`;
     });
     return `| ${cc} | ${sack === 'true' ? 'on' : 'off'} | ${line.join(' | ')} |`;
   });
@@ -86,6 +90,7 @@ export async function goodputLossBench(report: BenchReport, cfg: BenchConfig): P
   const t0 = performance.now();
   let runs = 0;
   let verified = 0;
+  const failures: string[] = [];
   for (const rttMs of RTTS) {
     for (const cc of ccs) {
       for (const sack of [false, true]) {
@@ -93,16 +98,29 @@ export async function goodputLossBench(report: BenchReport, cfg: BenchConfig): P
           const samples: number[] = [];
           let segs = 0;
           let retrans = 0;
+          let failed = 0;
           for (const seed of seeds) {
-            const r = simulateBulk({ bytes, loss, rttMs, cc, sack, seed });
+            runs++;
+            let r: LossSimResult;
+            try {
+              r = simulateBulk({ bytes, loss, rttMs, cc, sack, seed });
+            } catch (e) {
+              failed++;
+              failures.push(e instanceof Error ? e.message : String(e));
+              continue;
+            }
             verified += r.received[0];
             samples.push((r.received[0] * 8) / r.virtualMs[0] / 1000);
             segs += r.senders[0].outSegs;
             retrans += r.senders[0].retransSegs;
-            runs++;
+          }
+          const retransPct = segs === 0 ? 0 : (100 * retrans) / segs;
+          if (samples.length === 0) {
+            cells.push({ cc, sack, rttMs, lossPct: loss * 100, median: NaN, min: NaN, max: NaN, samples, retransPct, failed });
+            continue;
           }
           const s = summarize(samples);
-          cells.push({ cc, sack, rttMs, lossPct: loss * 100, median: s.median, min: s.min, max: s.max, samples, retransPct: segs === 0 ? 0 : (100 * retrans) / segs });
+          cells.push({ cc, sack, rttMs, lossPct: loss * 100, median: s.median, min: s.min, max: s.max, samples, retransPct, failed });
           report.values.push({ name: `goodput, ${cc}, SACK ${sack ? 'on' : 'off'}, RTT ${rttMs} ms, loss ${pct(loss)}`, unit: 'Mbit/s', samples, summary: s });
         }
       }
@@ -115,8 +133,15 @@ export async function goodputLossBench(report: BenchReport, cfg: BenchConfig): P
     console.log(`(Mbit/s of verified bytes per virtual second, median of ${seeds.length} seeds; in parentheses the sender's retransmitted share of its segments; last row the Reno steady-state model for comparison)\n`);
     console.log(`${table(cells, rttMs)}\n`);
   }
-  report.check(`goodput vs loss: every byte of all ${runs} runs arrived and matched the pattern`, verified === runs * bytes, `${verified} of ${runs * bytes} bytes; ${runs} runs in ${wallS.toFixed(1)} s of wall time`);
-  const svg = await renderLossSvg(cells, `TCP goodput vs random loss over a DevicePair (${mib} MiB per run, median of ${seeds.length} seeds)`);
+  report.check(
+    `goodput vs loss: every byte of all ${runs} runs arrived and matched the pattern`,
+    failures.length === 0 && verified === runs * bytes,
+    `${verified} of ${runs * bytes} bytes; ${runs} runs in ${wallS.toFixed(1)} s of wall time${failures.length === 0 ? '' : `; ${failures.length} failed, first: ${failures[0]}`}`,
+  );
+  const svg = await renderLossSvg(
+    cells.filter((c) => c.samples.length > 0),
+    `TCP goodput vs random loss over a DevicePair (${mib} MiB per run, median of ${seeds.length} seeds)`,
+  );
   mkdirSync(RESULTS_DIR, { recursive: true });
   const files = [`${RESULTS_DIR.replace(/\/$/, '')}/tcp-goodput-loss.svg`, ...(cfg.quick ? [] : [DOCS_SVG])];
   for (const f of files) writeFileSync(f, svg);

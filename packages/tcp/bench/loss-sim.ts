@@ -190,6 +190,9 @@ export function simulateBulk(o: LossSimOptions): LossSimResult {
       for (const f of flows) moved = f.fill() || moved;
       for (const f of flows) moved = f.drain(vc.now()) || moved;
       if (timerError !== undefined) throw new Error(`loss-sim: a TCP timer threw (${what()})`, { cause: timerError });
+      for (const sk of [c, s]) {
+        if (sk.state === TcpState.CLOSE) throw new Error(`loss-sim: connection closed (${sk.err ?? sk.softErr ?? 'no error'}, ${sk.retransmits} retransmissions of the head) (${what()})`);
+      }
       if (moved) continue; // sending or reading may have queued work due now
       if (++steps > maxSteps) throw new Error(`loss-sim: ${maxSteps} clock steps (${what()})`);
       step(vc, capMs, what);
