@@ -133,6 +133,7 @@ export async function goodputLossBench(report: BenchReport, cfg: BenchConfig): P
     console.log(`(Mbit/s of verified bytes per virtual second, median of ${seeds.length} seeds; in parentheses the sender's retransmitted share of its segments; last row the Reno steady-state model for comparison)\n`);
     console.log(`${table(cells, rttMs)}\n`);
   }
+  for (const f of failures) console.log(`failed run: ${f}`);
   report.check(
     `goodput vs loss: every byte of all ${runs} runs arrived and matched the pattern`,
     failures.length === 0 && verified === runs * bytes,

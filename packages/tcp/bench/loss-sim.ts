@@ -186,13 +186,14 @@ export function simulateBulk(o: LossSimOptions): LossSimResult {
     let steps = 0;
     for (const f of flows) f.drain(vc.now());
     while (flows.some((f) => f.doneAt < 0)) {
-      let moved = false;
-      for (const f of flows) moved = f.fill() || moved;
-      for (const f of flows) moved = f.drain(vc.now()) || moved;
+      // checked before the calls, which would throw the socket's error without the context
       if (timerError !== undefined) throw new Error(`loss-sim: a TCP timer threw (${what()})`, { cause: timerError });
       for (const sk of [c, s]) {
         if (sk.state === TcpState.CLOSE) throw new Error(`loss-sim: connection closed (${sk.err ?? sk.softErr ?? 'no error'}, ${sk.retransmits} retransmissions of the head) (${what()})`);
       }
+      let moved = false;
+      for (const f of flows) moved = f.fill() || moved;
+      for (const f of flows) moved = f.drain(vc.now()) || moved;
       if (moved) continue; // sending or reading may have queued work due now
       if (++steps > maxSteps) throw new Error(`loss-sim: ${maxSteps} clock steps (${what()})`);
       step(vc, capMs, what);
