@@ -344,6 +344,27 @@ function tcpNagleCheck(sk: TcpSock, nonagle: number): boolean {
   return sk.sndNxt !== sk.sndUna && seqGt(sk.sndSml, sk.sndUna);
 }
 
+/**
+ * Bytes per TSO/GSO packet (`tcp_tso_autosize`): what the pacing rate sends in
+ * about 1 ms (rate = cwnd / SRTT × 2 in slow start, × 1.2 after: `tcp_update_pacing_rate`),
+ * plus `gso_max >> (RTT / 512 µs)` on short paths (`tcp_tso_rtt_log` 9), at least
+ * 2 segments and at most the size goal. So a long path sends bursts of a few
+ * segments, a short one full 64 KiB packets, and every packet of more than one
+ * segment carries PSH (see tcpTransmitSkb), as Linux's do.
+ */
+function tcpTsoAutosize(sk: TcpSock): number {
+  const mss = sk.mss;
+  if (sk.srtt <= 0) return sk.sizeGoal;
+  const ratio = sk.sndCwnd < sk.sndSsthresh / 2 ? 2 : 1.2;
+  const inFlight = (sk.sndNxt - sk.sndUna) >>> 0;
+  const ratePerMs = (Math.max(sk.sndCwnd, inFlight) * ratio) / sk.srtt;
+  let bytes = ratePerMs * (1000 / 1024); // sk_pacing_shift 10: ~1 ms
+  const r = Math.floor((sk.srtt * 1000) / 512);
+  if (r < 31) bytes += 65536 / 2 ** r;
+  const segs = Math.max(2, Math.floor(Math.min(bytes, sk.sizeGoal) / mss));
+  return Math.min(sk.sizeGoal, segs * mss);
+}
+
 /** Nagle mode of a socket (`tp->nonagle`). */
 export function sockNonagle(sk: TcpSock): number {
   return (sk.cork ? TCP_NAGLE_CORK : 0) | (sk.nodelay ? TCP_NAGLE_OFF : 0);
@@ -394,7 +415,7 @@ export function tcpWriteXmit(sk: TcpSock, nonagle: number): number {
     const cwndRoom = sk.sndCwnd - inFlight;
     if (limit > cwndRoom && cwndRoom >= sk.mss) limit = Math.max(sk.mss, cwndRoom - (cwndRoom % sk.mss));
     else if (limit > cwndRoom) limit = Math.min(limit, sk.mss);
-    const maxSeg = sk.tso ? sk.sizeGoal : sk.mss;
+    const maxSeg = sk.tso ? tcpTsoAutosize(sk) : sk.mss;
     if (limit > maxSeg) limit = maxSeg;
     if (skb.next === null || skb === sk.writeQueue.peekTail()) {
       if (limit === skb.len && nagleBlocks(sk, skb, nonagle)) break;

@@ -39,6 +39,37 @@ function ackDelay(env: DirectEnv, c: TcpSock, len: number, delayMs: number): num
   return ack.t - sent.t - delayMs;
 }
 
+/** Two stacks over a DirectLink with TSO (64 KiB GSO), the client's data packets recorded. */
+function tsoPair(oneWayMs: number) {
+  const clock = new VirtualClock(0);
+  const link = new DirectLink({ clock, tso: true, impairment: { delayMs: oneWayMs } });
+  const pkts: { len: number; flags: number }[] = [];
+  const a: TcpStack = new TcpStack({ clock, net: link.attach(A, (x, sa, da) => a.tcpV4Rcv(x, sa, da)), seed: 1 });
+  const b: TcpStack = new TcpStack({ clock, net: link.attach(B, (x, sa, da) => b.tcpV4Rcv(x, sa, da)), seed: 2 });
+  link.filter = (skb, sa) => {
+    const p = TcpPacket.unchecked(skb.buf, skb.data, skb.headlen);
+    if (sa === A && skb.len > p.headerLen) pkts.push({ len: skb.len - p.headerLen, flags: p.flags });
+    return true;
+  };
+  const l = b.newSock();
+  inetBind(l, 0, 80);
+  inetListen(l, 4);
+  const c = a.newSock();
+  inetConnect(c, B, 80);
+  clock.advance(4 * oneWayMs + 1);
+  const s = inetAccept(l);
+  expect(c.tso).toBe(true);
+  return {
+    clock,
+    c,
+    pkts,
+    close(): void {
+      for (const k of [c, s, l]) tcpClose(k);
+      clock.advance(200_000);
+    },
+  };
+}
+
 describe('Linux delayed ACK and quick-ACK mode', () => {
   it('the first 16 data segments are ACKed at once (quick-ACK mode), later ones after ≈40 ms', () => {
     const live = skbStats().live;
@@ -218,40 +249,42 @@ describe('Linux RTO and SYN-ACK timers', () => {
 describe('Nagle, TCP_CORK, MSG_MORE and TCP_NODELAY push', () => {
   it('MSG_MORE on a TSO route: a write over one MSS sends its full segments, the remainder waits (tcp_mss_split_point)', () => {
     const live = skbStats().live;
-    const clock = new VirtualClock(0);
-    const link = new DirectLink({ clock, tso: true, impairment: { delayMs: 1 } });
-    const lens: number[] = [];
-    const a: TcpStack = new TcpStack({ clock, net: link.attach(A, (x, sa, da) => a.tcpV4Rcv(x, sa, da)), seed: 1 });
-    const b: TcpStack = new TcpStack({ clock, net: link.attach(B, (x, sa, da) => b.tcpV4Rcv(x, sa, da)), seed: 2 });
-    link.filter = (skb, sa) => {
-      const p = TcpPacket.unchecked(skb.buf, skb.data, skb.headlen);
-      if (sa === A && skb.len > p.headerLen) lens.push(skb.len - p.headerLen);
-      return true;
-    };
-    const l = b.newSock();
-    inetBind(l, 0, 80);
-    inetListen(l, 4);
-    const c = a.newSock();
-    inetConnect(c, B, 80);
-    clock.advance(20);
-    const s = inetAccept(l);
+    const t = tsoPair(1);
+    const { c } = t;
     c.nodelay = true;
     const mss = c.mss;
-    expect(c.tso).toBe(true);
+    const lens = (): number[] => t.pkts.map((x) => x.len);
     tcpSendmsg(c, new Uint8Array(2 * mss + 180), true); // one skb (the size goal is 64 KiB)
-    clock.advance(1); // before the ACK is back
-    expect(lens).toEqual([2 * mss]);
-    clock.advance(5); // the ACK pushes pending frames without the call's MSG_MORE (TCP_NODELAY): the rest goes, as Linux
-    expect(lens).toEqual([2 * mss, 180]);
+    t.clock.advance(1); // before the ACK is back
+    expect(lens()).toEqual([2 * mss]);
+    t.clock.advance(5); // the ACK pushes pending frames without the call's MSG_MORE (TCP_NODELAY): the rest goes, as Linux
+    expect(lens()).toEqual([2 * mss, 180]);
     tcpSendmsg(c, new Uint8Array(50), true);
     tcpSendmsg(c, new Uint8Array(50));
-    clock.advance(5);
-    expect(lens).toEqual([2 * mss, 180, 100]);
-    for (const k of [c, s, l]) tcpClose(k);
-    clock.advance(200_000);
+    t.clock.advance(5);
+    expect(lens()).toEqual([2 * mss, 180, 100]);
+    t.close();
     expect(skbStats().live).toBe(live);
   });
 
+  it('TSO packets are sized to about 1 ms at the pacing rate (tcp_tso_autosize), each with PSH', () => {
+    const live = skbStats().live;
+    // 50 ms RTT, cwnd 10: 2 × 14600 B per 50 ms ≈ 570 B per ms → the 2-segment minimum
+    const far = tsoPair(25);
+    const mss = far.c.mss;
+    tcpSendmsg(far.c, new Uint8Array(10 * mss));
+    far.clock.advance(1);
+    expect(far.pkts.map((x) => x.len)).toEqual([2 * mss, 2 * mss, 2 * mss, 2 * mss, 2 * mss]);
+    expect(far.pkts.every((x) => (x.flags & TcpFlags.PSH) !== 0)).toBe(true);
+    far.close();
+    // a 0.2 ms RTT (< 512 µs) adds a whole 64 KiB: one packet for the initial window
+    const near = tsoPair(0.1);
+    tcpSendmsg(near.c, new Uint8Array(10 * mss));
+    near.clock.advance(0.05);
+    expect(near.pkts.map((x) => x.len)).toEqual([10 * mss]);
+    near.close();
+    expect(skbStats().live).toBe(live);
+  });
 
   function apiPair(env: DirectEnv, oneWay: number) {
     const sa = new SocketApi(env.a);
