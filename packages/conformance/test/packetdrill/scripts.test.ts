@@ -19,6 +19,7 @@ const PASSING = [
   'google/tcp/close/close-local-close-then-remote-fin.pkt',
   'google/tcp/close/close-on-syn-sent.pkt',
   'google/tcp/eor/no-coalesce-small.pkt',
+  'google/tcp/fast_recovery/prr-ss-30pkt-lost1_4.pkt',
   'google/tcp/fast_retransmit/fr-4pkt-sack.pkt',
   'google/tcp/fast_retransmit/fr-4pkt.pkt',
   'google/tcp/limited_transmit/limited-transmit-no-sack.pkt',
