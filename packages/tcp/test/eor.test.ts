@@ -6,12 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { skbStats } from '@netlayers/skbuff';
-import { SocketApi } from '../src/socket-api.js';
 import { tcpClose, tcpSendmsg } from '../src/socket.js';
 import type { TcpSock } from '../src/sock.js';
 import { TCPCB_EOR, CB_FLAGS } from '../src/skb-cb.js';
 import { TcpFlags } from '../src/wire/tcp.js';
 import { createTestbed } from '../src/testing/index.js';
+import { apiConnect } from './helpers/api-conn.js';
 import { A, directEnv, type DirectEnv } from './helpers/direct-env.js';
 
 /** Payload lengths of the data segments A sent from `from` on. */
@@ -84,17 +84,8 @@ describe('MSG_EOR', () => {
   it('SocketApi.send takes { eor } (and { more }) and delivers the bytes unchanged', async () => {
     const live = skbStats().live;
     const tb = createTestbed({ link: 'pair' });
-    const [a, b] = tb.hosts;
-    const sa = new SocketApi(a.tcp);
-    const sb = new SocketApi(b.tcp);
-    const lfd = sb.socket();
-    sb.bind(lfd, 0, 7000);
-    sb.listen(lfd, 4);
-    const c = sa.socket();
-    let acc: { fd: number } | undefined;
-    void sb.acceptAsync(lfd).then((r) => (acc = r));
-    void sa.connectAsync(c, b.addr, 7000);
-    await tb.runUntil(() => acc !== undefined);
+    const conn = await apiConnect(tb, 7000);
+    const { sa, sb, c } = conn;
     const msg = new Uint8Array(5000).map((_, i) => i % 251);
     expect(sa.send(c, msg.subarray(0, 1000), { eor: true })).toBe(1000);
     expect(sa.send(c, msg.subarray(1000, 3000), { more: true, eor: true })).toBe(2000);
@@ -103,16 +94,14 @@ describe('MSG_EOR', () => {
     let n = 0;
     await tb.runUntil(() => {
       try {
-        n += sb.recv(acc!.fd, got.subarray(n));
+        n += sb.recv(conn.s, got.subarray(n));
       } catch {
         /* EAGAIN */
       }
       return n === 5000;
     });
     expect(got).toEqual(msg);
-    sa.close(c);
-    sb.close(acc!.fd);
-    sb.close(lfd);
+    conn.close();
     tb.destroy();
     expect(skbStats().live).toBe(live);
   });

@@ -19,6 +19,7 @@ import { createTestbed } from '../src/testing/index.js';
 import { TcpStack } from '../src/stack.js';
 import type { TcpSock } from '../src/sock.js';
 import { TcpFlags, TcpPacket } from '../src/wire/tcp.js';
+import { apiConnect } from './helpers/api-conn.js';
 import { A, B, directEnv, type DirectEnv, type Seg } from './helpers/direct-env.js';
 
 const data = (s: Seg): boolean => s.dir === 'A>B' && s.len > 0;
@@ -144,34 +145,23 @@ describe('receiver MSS estimate (drives the delayed-ACK engine)', () => {
   it('a GRO skb counts as segments of its gso_size, not its length (tcp_measure_rcv_mss)', async () => {
     const live = skbStats().live;
     const tb = createTestbed({ link: 'pair', tcp: { timestamps: true } });
-    const [ha, hb] = tb.hosts;
-    const sa = new SocketApi(ha.tcp);
-    const sb = new SocketApi(hb.tcp);
-    const lfd = sb.socket();
-    sb.bind(lfd, 0, 7001);
-    sb.listen(lfd, 4);
-    const c = sa.socket();
-    let acc: { fd: number } | undefined;
-    void sb.acceptAsync(lfd).then((r) => (acc = r));
-    void sa.connectAsync(c, hb.addr, 7001);
-    await tb.runUntil(() => acc !== undefined);
+    const conn = await apiConnect(tb, 7001);
+    const { sa, sb, c, s } = conn;
     expect(sa.send(c, new Uint8Array(256 << 10))).toBe(256 << 10);
     const buf = new Uint8Array(1 << 20);
     let got = 0;
     await tb.runUntil(() => {
       try {
-        got += sb.recv(acc!.fd, buf);
+        got += sb.recv(s, buf);
       } catch {
         /* EAGAIN */
       }
       return got === 256 << 10;
     });
-    const info = sb.tcpInfo(acc!.fd);
+    const info = sb.tcpInfo(s);
     expect(info.tcpi_advmss).toBe(1460);
     expect(info.tcpi_rcv_mss).toBe(sa.tcpInfo(c).tcpi_snd_mss); // 1448: 1460 less the timestamp option
-    sa.close(c);
-    sb.close(acc!.fd);
-    sb.close(lfd);
+    conn.close();
     tb.destroy();
     expect(skbStats().live).toBe(live);
   });

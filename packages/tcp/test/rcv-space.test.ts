@@ -7,8 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { skbStats } from '@netlayers/skbuff';
-import { SocketApi } from '../src/socket-api.js';
 import { createTestbed } from '../src/testing/index.js';
+import { apiConnect } from './helpers/api-conn.js';
 
 const RTT = 50;
 const INITIAL_RCVBUF = 128 << 10;
@@ -33,19 +33,10 @@ async function bulk(opts: { soRcvbuf?: number; timestamps: boolean; ms: number }
     impairment: { delayMs: RTT / 2 },
     tcp: { rcvbuf: INITIAL_RCVBUF, sndbuf: 8 << 20, sndbufMax: 8 << 20, timestamps: opts.timestamps, sack: true },
   });
-  const [a, b] = tb.hosts;
-  const sa = new SocketApi(a.tcp);
-  const sb = new SocketApi(b.tcp);
-  const lfd = sb.socket();
-  if (opts.soRcvbuf !== undefined) sb.setsockopt(lfd, 'SO_RCVBUF', opts.soRcvbuf);
-  sb.bind(lfd, 0, 5001);
-  sb.listen(lfd, 4);
-  const c = sa.socket();
-  let acc: { fd: number } | undefined;
-  void sb.acceptAsync(lfd).then((r) => (acc = r));
-  void sa.connectAsync(c, b.addr, 5001);
-  await tb.runUntil(() => acc !== undefined);
-  const rfd = acc!.fd;
+  const conn = await apiConnect(tb, 5001, (sb, lfd) => {
+    if (opts.soRcvbuf !== undefined) sb.setsockopt(lfd, 'SO_RCVBUF', opts.soRcvbuf);
+  });
+  const { sa, sb, c, s: rfd } = conn;
   const rsk = sb.tcpSock(rfd);
   const chunk = new Uint8Array(256 << 10);
   const buf = new Uint8Array(1 << 20);
@@ -83,9 +74,7 @@ async function bulk(opts: { soRcvbuf?: number; timestamps: boolean; ms: number }
   expect(info.tcpi_rcv_rtt).toBe(Math.round(rsk.rcvSpace.rtt8 * 125));
   expect(info.tcpi_rcv_space).toBe(rsk.rcvSpace.space);
   const run: Run = { maxWin, firstWin, rcvbuf: rsk.rcvbuf, early, late: read - lateFrom, rcvRtt: info.tcpi_rcv_rtt / 1000 };
-  sa.close(c);
-  sb.close(rfd);
-  sb.close(lfd);
+  conn.close();
   tb.destroy();
   return run;
 }
