@@ -13,6 +13,8 @@ import { clearRtxTimer, currentRto, resetRtxTimer, tcpSendChallengeAck } from '.
 import { tcpFastRetransAlert } from './recovery.js';
 import { tcpSackBlocksOf, tcpSacktagWriteQueue } from './sacktag.js';
 import { tcpSbCleanAcked, tcpSbTrimHead } from './scoreboard.js';
+import { tcpRackSkbAcked, tcpRackTlpAck } from './rack.js';
+import { tcpUndoAckBegin, tcpUndoAckEnd, tcpUndoSkbAcked } from './undo.js';
 import { seqGe, seqGt, seqLe, seqLt } from './seq.js';
 import { CB_ACK, CB_DOFF, CB_END_SEQ, CB_FLAGS, CB_SEQ, CB_WINDOW } from './skb-cb.js';
 import type { TcpSock } from './sock.js';
@@ -38,12 +40,15 @@ export function tcpCleanRtxQueue(sk: TcpSock, ack: number): void {
   for (let skb = sk.rtxQueue.peek(); skb !== null; skb = sk.rtxQueue.peek()) {
     if (!seqLe(skb.cb[CB_END_SEQ]!, ack)) break;
     tcpCaAckSkb(sk, skb);
+    tcpUndoSkbAcked(skb); // F-RTO: original data acknowledged (undo.ts)
+    tcpRackSkbAcked(sk, skb); // RACK: delivered (rack.ts)
     sk.rtxQueue.unlink(skb);
     skWmemFreeSkb(sk, skb);
   }
   // after go-back-N, acknowledged data may sit at the head of the write queue
   for (let skb = sk.writeQueue.peek(); skb !== null; skb = sk.writeQueue.peek()) {
     if (!seqLe(skb.cb[CB_END_SEQ]!, ack)) break;
+    tcpUndoSkbAcked(skb);
     sk.writeQueue.unlink(skb);
     skWmemFreeSkb(sk, skb);
   }
@@ -86,6 +91,7 @@ export function tcpAck(sk: TcpSock, skb: SkBuff): number {
     return 0;
   }
   const stack = sk.stack;
+  tcpUndoAckBegin(sk, skb, ack); // RACK-TLP / undo: SACK and DSACK blocks, TSecr, state before (undo.ts)
   const nwin = sk.stack.winScaled(skb.cb[CB_WINDOW]!, sk.sndWscale);
   let winUpdate = false;
   // tcp_may_update_window (RFC 9293 SND.WL1/WL2 rule)
@@ -126,6 +132,8 @@ export function tcpAck(sk: TcpSock, skb: SkBuff): number {
     stack.mib.ackedBytes += acked;
     tcpCheckSpace(sk);
   }
+  tcpUndoAckEnd(sk, ack); // spurious-retransmission undo, F-RTO (undo.ts)
+  tcpRackTlpAck(sk, ack, winUpdate || skb.len > 0); // RACK loss detection, TLP episode, probe timer (rack.ts)
   if (winUpdate && sk.pendingTimer === 2 && sk.sndWnd > 0) clearRtxTimer(sk);
   return 1;
 }

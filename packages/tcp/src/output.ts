@@ -24,6 +24,8 @@ import {
   type SkBuff,
 } from '@netlayers/skbuff';
 import { tcpSackBlocksToSend } from './sack.js';
+import { tcpScheduleLossProbe } from './tlp.js';
+import { tcpUndoRetransmitted } from './undo.js';
 import { tcpXmitRetransmitQueue } from './retransmit.js';
 import { tcpPacketsInFlight, tcpSbForget, tcpSbRestore, tcpTimeoutMarkLost } from './scoreboard.js';
 import { seqAdd, seqGt, seqLt } from './seq.js';
@@ -429,6 +431,7 @@ export function tcpWriteXmit(sk: TcpSock, nonagle: number): number {
     if (seqLt(seq, sk.sndMax)) {
       skb.cb[CB_RETRANS] = skb.cb[CB_RETRANS]! + 1; // resent after go-back-N
       stack.mib.retransSegs++;
+      tcpUndoRetransmitted(sk); // undo.ts
     } else skb.cb[CB_SACKED] = 0; // new data starts with a clean scoreboard
     if (sk.caState === CaState.RECOVERY) sk.sb.prrOut += (skb.cb[CB_END_SEQ]! - seq) >>> 0; // PRR (prr.ts)
     sk.writeQueue.unlink(skb);
@@ -451,6 +454,7 @@ export function tcpWriteXmit(sk: TcpSock, nonagle: number): number {
   if (sk.writeQueue.qlen > 0 && sk.rtxQueue.qlen === 0 && sk.pendingTimer === 0) {
     resetRtxTimer(sk, 2, currentRto(sk));
   }
+  if (sent > 0) tcpScheduleLossProbe(sk, false); // one probe per tail (tlp.ts)
   return sent;
 }
 
@@ -661,6 +665,7 @@ export function tcpRetransmitSkb(sk: TcpSock, skb: SkBuff, segs = 1): void {
   skb.cb[CB_WHEN] = stack.clock.now();
   if (sk.rttTime >= 0 && !seqLt(sk.rttSeq, skb.cb[CB_SEQ]!)) sk.rttTime = -1; // Karn's rule
   stack.mib.retransSegs++;
+  tcpUndoRetransmitted(sk); // undo.ts
   tcpTransmitSkb(sk, skb, true);
 }
 

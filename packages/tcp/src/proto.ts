@@ -71,6 +71,8 @@ export function tcpClearTimers(sk: TcpSock): void {
   clearRtxTimer(sk);
   sk.stack.wheel.del(sk.delackTimer);
   sk.stack.wheel.del(sk.kaTimer);
+  sk.stack.wheel.del(sk.lossTimer);
+  sk.lossTimerKind = 0;
 }
 
 /**
@@ -171,6 +173,7 @@ export function tcpTimeWait(sk: TcpSock): void {
  * rcv_nxt over it, mark the receive side shut, ACK at once, move the state.
  */
 export function tcpFin(sk: TcpSock): void {
+  const noDataYet = sk.rcvNxt === seqAdd(sk.irs, 1);
   sk.rcvNxt = seqAdd(sk.rcvNxt, 1);
   sk.finSeen = true;
   sk.shutdownFlags |= RCV_SHUTDOWN;
@@ -185,8 +188,10 @@ export function tcpFin(sk: TcpSock): void {
       tcpSetState(sk, TcpState.CLOSE_WAIT);
       sk.quickAcks = 0;
       sk.ackPending = true;
-      // no memory for the FIN (receive buffer full): ACK now (ICSK_ACK_NOW in tcp_data_queue)
-      if (sk.rmemAlloc >= sk.rcvbuf) tcpSendAck(sk);
+      // no memory for the FIN (receive buffer full): ACK now (ICSK_ACK_NOW in tcp_data_queue);
+      // before any data the delayed-ACK engine has no timeout yet (`icsk_ack.ato` 0), so
+      // the timer Linux arms fires at once: ACK now too
+      if (noDataYet || sk.rmemAlloc >= sk.rcvbuf) tcpSendAck(sk);
       break;
     case TcpState.FIN_WAIT1:
       tcpSetState(sk, TcpState.CLOSING); // simultaneous close

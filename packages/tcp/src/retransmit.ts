@@ -16,6 +16,7 @@ import { CaState, type TcpSock } from './sock.js';
 
 /** Retransmits lost segments up to cwnd (`tcp_xmit_retransmit_queue`). @returns segments (bursts) sent */
 export function tcpXmitRetransmitQueue(sk: TcpSock): number {
+  if (sk.frtoHold) return 0; // F-RTO step 2b (RFC 5682): new data instead, this ACK (undo.ts)
   if (sk.sb.lostOut <= 0) return 0;
   const mss = sk.mss;
   const wndEnd = (sk.sndUna + sk.sndWnd) >>> 0;

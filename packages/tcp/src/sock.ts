@@ -171,6 +171,51 @@ export class TcpSock implements ConnEntry, CongState {
   /** The congestion-control module (`icsk_ca_ops`), see cong/registry.ts. */
   ca: CongestionOps;
 
+  // --- RACK-TLP and undo (RFC 8985, RFC 2883/3522/5682; state of rack.ts, tlp.ts, undo.ts) ---
+  /** RACK: send time (ms) and end_seq of the most recently sent segment delivered (`rack.mstamp`, `rack.end_seq`). */
+  rackMstamp = 0;
+  rackEndSeq = 0;
+  /** RACK: RTT of that segment, ms (`rack.rtt_us`). */
+  rackRtt = 0;
+  /** RACK: delivery information advanced since the last loss scan (`rack.advanced`). */
+  rackAdvanced = false;
+  /** RACK: reordering window multiplier, 1…255 (`rack.reo_wnd_steps`), and recoveries it persists (`reo_wnd_persist`). */
+  rackReoWndSteps = 1;
+  rackReoWndPersist = 0;
+  /** RACK: a DSACK arrived since the window was last adapted (`rack.dsack_seen`), and when it was adapted (ms). */
+  rackDsackSeen = false;
+  rackReoWndStamp = -Infinity;
+  /** Reordering was observed on this connection (`reord_seen`): RACK keeps its window even in recovery. */
+  reordSeen = 0;
+  /** Windowed minimum RTT, ms (`tcp_min_rtt`, 300 s window), and when it was taken; 0 = no sample. */
+  minRtt = 0;
+  minRttStamp = 0;
+  /** TLP: snd_nxt when the outstanding probe was sent (`tlp_high_seq`), valid while `tlpPending`. */
+  tlpHighSeq = 0;
+  tlpPending = false;
+  /** TLP: the outstanding probe was a retransmission (`tlp_retrans`), not new data. */
+  tlpRetrans = false;
+  /** What lossTimer is armed for: 0 none, 3 loss probe, 4 RACK reordering timeout (`ICSK_TIME_LOSS_PROBE` / `REO_TIMEOUT`). */
+  lossTimerKind: 0 | 3 | 4 = 0;
+  /** When lossTimer is due (ms). */
+  lossTimerAt = 0;
+  /** Undo: snd_una when the recovery or loss episode began (`undo_marker`), valid while `undoPending`. */
+  undoMarker = 0;
+  undoPending = false;
+  /** Undo: retransmissions not yet shown spurious by a DSACK (`undo_retrans`; −1 = none sent yet). */
+  undoRetrans = -1;
+  /** Undo: ssthresh before the episode (`prior_ssthresh`; 0 = nothing to restore); cwnd is `priorCwnd`. */
+  priorSsthresh = 0;
+  /** Undo: TSval of the episode's first retransmission (`retrans_stamp`, Eifel RFC 3522); valid while `retransStampSet`. */
+  retransStamp = 0;
+  retransStampSet = false;
+  /** F-RTO (RFC 5682) is running for the current RTO episode (`frto`). */
+  frto = false;
+  /** F-RTO step 2b: retransmissions wait while new data goes out (set for one ACK, retransmit.ts honours it). */
+  frtoHold = false;
+  /** DSACK blocks received on this connection (`dsack_dups`, `tcpi_dsack_dups`). */
+  dsackDups = 0;
+
   // --- RTT / RTO (RFC 6298) ---
   srtt = 0;
   rttvar = 0;
@@ -294,6 +339,8 @@ export class TcpSock implements ConnEntry, CongState {
   readonly delackTimer: WheelTimer<TcpSock>;
   /** Keepalive / FIN-WAIT-2 / TIME-WAIT timer (`sk_timer`). */
   readonly kaTimer: WheelTimer<TcpSock>;
+  /** Tail-loss probe / RACK reordering timer (Linux shares `icsk_retransmit_timer`; here its own so RTO semantics stay), see tlp.ts. */
+  readonly lossTimer: WheelTimer<TcpSock>;
   /** What rtxTimer is armed for. */
   pendingTimer: 0 | 1 | 2 = 0; // 0 none, 1 retransmit, 2 probe
 
@@ -315,6 +362,7 @@ export class TcpSock implements ConnEntry, CongState {
     this.rtxTimer = new WheelTimer<TcpSock>(stack.timers.retransmitTimer, this);
     this.delackTimer = new WheelTimer<TcpSock>(stack.timers.delackTimer, this);
     this.kaTimer = new WheelTimer<TcpSock>(stack.timers.keepaliveTimer, this);
+    this.lossTimer = new WheelTimer<TcpSock>(stack.timers.lossTimer, this);
   }
 
   /** `sock_owned_by_user`: a socket call is running; input goes to the backlog. */

@@ -118,9 +118,25 @@ export interface TcpConfig {
    * `tcpRegisterCongestionControl`). A socket can switch with `TCP_CONGESTION`.
    */
   congestionControl: string;
+  /**
+   * Loss detection bits (`tcp_recovery`, Linux default 1): {@link TCP_RACK_LOSS_DETECTION}
+   * turns RACK (RFC 8985) on for SACK connections, {@link TCP_RACK_STATIC_REO_WND} keeps the
+   * reordering window at min_rtt/4 (no DSACK adaptation), {@link TCP_RACK_NO_DUPTHRESH} drops
+   * the "dupThresh SACKed segments → zero window" rule. See rack.ts.
+   */
+  recovery: number;
+  /** Tail loss probes (`tcp_early_retrans`, Linux default 3: TLP on; 0 off). Needs SACK, as in Linux. See tlp.ts. */
+  earlyRetrans: number;
+  /** F-RTO after an RTO (`tcp_frto`, RFC 5682, Linux default 2: on; 0 off). See undo.ts. */
+  frto: number;
   /** Ephemeral port range. */
   portRange: readonly [number, number];
 }
+
+/** `tcp_recovery` bits (Linux `TCP_RACK_*`). */
+export const TCP_RACK_LOSS_DETECTION = 1;
+export const TCP_RACK_STATIC_REO_WND = 2;
+export const TCP_RACK_NO_DUPTHRESH = 4;
 
 /** Linux defaults. */
 export const defaultTcpConfig: TcpConfig = {
@@ -149,6 +165,9 @@ export const defaultTcpConfig: TcpConfig = {
   sack: false,
   timestamps: false,
   congestionControl: 'cubic',
+  recovery: 1,
+  earlyRetrans: 3,
+  frto: 2,
   portRange: [32768, 60999],
 };
 
@@ -202,6 +221,23 @@ export class TcpMib {
   abortOnData = 0;
   simultaneousOpens = 0;
   ackedBytes = 0;
+  /** Tail loss probes sent, and episodes a probe repaired (`TCPLossProbes`, `TCPLossProbeRecovery`). */
+  lossProbes = 0;
+  lossProbeRecovery = 0;
+  /** Segments RACK marked lost, and reordering-timer expiries (`TCPRACK…`; Linux counts these in `lost`). */
+  rackLost = 0;
+  rackReoTimeouts = 0;
+  /** DSACK blocks received (`TCPDSACKRecv`, `TCPDSACKOfoRecv` included). */
+  dsackRecv = 0;
+  /** Undos of a cwnd reduction (`TCPDSACKUndo`, `TCPFullUndo`, `TCPPartialUndo`, `TCPLossUndo`). */
+  dsackUndo = 0;
+  fullUndo = 0;
+  partialUndo = 0;
+  lossUndo = 0;
+  /** RTOs F-RTO found spurious (`TCPSpuriousRTOs`). */
+  spuriousRtos = 0;
+  /** Segments marked lost then retransmitted by RACK/undo-aware recovery (`TCPLostRetransmit`: a retransmission was lost). */
+  lostRetransmit = 0;
 }
 
 /** Options of {@link TcpStack}. */

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { tcpLostOut, tcpRetransOut } from './rack.js';
 import type { TcpSock } from './sock.js';
 
 /** `tcpi_options` bits (Linux `TCPI_OPT_*`). */
@@ -52,6 +53,18 @@ export interface TcpInfo {
   tcpi_rcv_rtt: number;
   /** Bytes the reader took in the last measured round (DRS `rcvq_space.space`). */
   tcpi_rcv_space: number;
+  /** Segments marked lost and not yet retransmitted (`lost_out`). */
+  tcpi_lost: number;
+  /** Retransmitted segments in flight (`retrans_out`). */
+  tcpi_retrans: number;
+  /** Reordering degree in segments (`tp->reordering`; fixed here: `dupThresh`). */
+  tcpi_reordering: number;
+  /** Reordering events seen (`reord_seen`: DSACKs here). */
+  tcpi_reord_seen: number;
+  /** DSACK blocks received (`dsack_dups`). */
+  tcpi_dsack_dups: number;
+  /** Windowed minimum RTT, µs (RACK's min_rtt; 0 before a sample). */
+  tcpi_min_rtt: number;
 }
 
 /** Snapshot of `sk` (`tcp_get_info`). */
@@ -84,5 +97,11 @@ export function tcpGetInfo(sk: TcpSock): TcpInfo {
     tcpi_snd_wnd: sk.sndWnd,
     tcpi_rcv_rtt: Math.round((sk.rcvSpace.rtt8 / 8) * 1000),
     tcpi_rcv_space: sk.rcvSpace.space,
+    tcpi_lost: tcpLostOut(sk),
+    tcpi_retrans: tcpRetransOut(sk),
+    tcpi_reordering: sk.stack.config.dupThresh,
+    tcpi_reord_seen: sk.reordSeen,
+    tcpi_dsack_dups: sk.dsackDups,
+    tcpi_min_rtt: Math.round(sk.minRtt * 1000),
   };
 }

@@ -4,7 +4,8 @@
  * (RFC 6298 §5, `tcp_retransmit_timer`), SYN and SYN-ACK retransmission, the
  * persist timer sending zero-window probes (`tcp_probe_timer`), delayed ACKs
  * (`tcp_delack_timer`, which also drains a prequeue nobody read), and the
- * keepalive / FIN-WAIT-2 / TIME-WAIT timer (`tcp_keepalive_timer`).
+ * keepalive / FIN-WAIT-2 / TIME-WAIT timer (`tcp_keepalive_timer`), and the
+ * tail-loss-probe / RACK reordering timer (`lossTimer`, tlp.ts and rack.ts).
  *
  * @module
  */
@@ -24,6 +25,9 @@ import {
   tcpWriteXmit,
 } from './output.js';
 import { tcpDestroySock, tcpDone, tcpTwKill, tcpWriteErr } from './proto.js';
+import { tcpRackReoTimeout } from './rack.js';
+import { tcpClearLossTimer, tcpLossProbeInsteadOfRto, tcpSendLossProbe } from './tlp.js';
+import { tcpUndoEnterLoss } from './undo.js';
 import { CB_FLAGS } from './skb-cb.js';
 import type { TcpSock } from './sock.js';
 import { TcpState } from './state.js';
@@ -34,6 +38,8 @@ export interface TcpTimerOps {
   retransmitTimer: (sk: TcpSock) => void;
   delackTimer: (sk: TcpSock) => void;
   keepaliveTimer: (sk: TcpSock) => void;
+  /** Tail-loss probe or RACK reordering timeout (`ICSK_TIME_LOSS_PROBE` / `ICSK_TIME_REO_TIMEOUT`). */
+  lossTimer: (sk: TcpSock) => void;
 }
 
 function synAckTimer(sk: TcpSock): void {
@@ -98,10 +104,15 @@ function retransmitTimer(sk: TcpSock): void {
     tcpWriteErr(sk, 'ETIMEDOUT');
     return;
   }
+  if (tcpLossProbeInsteadOfRto(sk)) return; // PTO capped at the RTO: the probe goes first (tlp.ts)
   stack.mib.timeouts++;
+  // the RTO supersedes a pending probe / reordering timer; an outstanding probe episode ends
+  tcpClearLossTimer(sk);
+  sk.tlpPending = false;
   if (sk.state === TcpState.SYN_SENT || sk.state === TcpState.SYN_RECV) {
     tcpRetransmitSkb(sk, sk.rtxQueue.peek()!);
   } else {
+    tcpUndoEnterLoss(sk); // undo record and F-RTO, before cwnd is reduced (undo.ts)
     if (sk.caState !== 4 || sk.retransmits === 0 || sk.sackOk) tcpEnterLoss(sk); // SACK: marks lost, no go-back-N
     else {
       sk.sndCwnd = sk.mss;
@@ -162,5 +173,14 @@ function keepaliveTimer(sk: TcpSock): void {
   }
 }
 
+/** The probe / reordering timer (`tcp_write_timer_handler` for `ICSK_TIME_LOSS_PROBE` / `REO_TIMEOUT`). */
+function lossTimer(sk: TcpSock): void {
+  const kind = sk.lossTimerKind;
+  sk.lossTimerKind = 0;
+  if (sk.dead || sk.state === TcpState.CLOSE || sk.state === TcpState.LISTEN || sk.rtxQueue.qlen === 0) return;
+  if (kind === 3) tcpSendLossProbe(sk);
+  else if (kind === 4) tcpRackReoTimeout(sk);
+}
+
 /** The timer callbacks. */
-export const tcpTimers: TcpTimerOps = { retransmitTimer, delackTimer, keepaliveTimer };
+export const tcpTimers: TcpTimerOps = { retransmitTimer, delackTimer, keepaliveTimer, lossTimer };
