@@ -12,7 +12,7 @@
 import { describe, expect, it } from 'vitest';
 import { skbStats } from '@netlayers/skbuff';
 import { SocketApi } from '../src/socket-api.js';
-import { inetAccept, inetBind, inetConnect, inetListen, tcpClose, tcpSendmsg } from '../src/socket.js';
+import { inetAccept, inetBind, inetConnect, inetListen, tcpClose, tcpSendmsg, tcpShutdown } from '../src/socket.js';
 import { VirtualClock } from '@netlayers/clock';
 import { DirectLink } from '../src/link.js';
 import { createTestbed } from '../src/testing/index.js';
@@ -113,6 +113,25 @@ describe('Linux delayed ACK and quick-ACK mode', () => {
     const ackOfFill = env.segs.slice(mark).find((x) => acks(x) && x.t >= fill.t && x.ack === ((base + 300) >>> 0))!;
     expect(ackOfFill.t - fill.t - 1).toBeLessThanOrEqual(1); // hole filled: ACK now (RFC 5681 §4.2)
     closeAll(env, c, s, l);
+    expect(skbStats().live).toBe(live);
+  });
+
+  it('a FIN before any data is ACKed at once; after data it waits for the delayed-ACK timer', () => {
+    const live = skbStats().live;
+    for (const withData of [false, true]) {
+      const env = directEnv({}, 1);
+      const { c, s, l } = env.established();
+      if (withData) ackDelay(env, c, 100, 1);
+      const mark = env.segs.length;
+      tcpShutdown(c, 1);
+      env.clock.advance(100);
+      const fin = env.segs.slice(mark).find((x) => x.dir === 'A>B' && (x.flags & TcpFlags.FIN) !== 0)!;
+      const ack = env.segs.slice(mark).find((x) => acks(x) && x.ack === ((fin.seq + 1) >>> 0))!;
+      const d = ack.t - fin.t - 1;
+      if (withData) expect(d).toBeGreaterThanOrEqual(40); // tcp_fin: pingpong, the delayed ACK (ato 40 ms)
+      else expect(d).toBeLessThanOrEqual(1); // icsk_ack.ato still 0: the delayed-ACK timer fires at once
+      closeAll(env, c, s, l);
+    }
     expect(skbStats().live).toBe(live);
   });
 
