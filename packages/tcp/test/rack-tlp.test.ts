@@ -75,6 +75,30 @@ describe('tail loss probe (RFC 8985 §7)', () => {
     expect(skbStats().live).toBe(live0);
   });
 
+  it('with unsent data waiting on cwnd, the probe is one new segment (no retransmission)', () => {
+    const live0 = skbStats().live;
+    const { env, l, c, s } = lossEnv();
+    const base = (c.iss + 1) >>> 0;
+    const mss = c.mss;
+    const n = 40 * mss;
+    // the ACKs of the first flight are lost: cwnd stays full, the rest waits in the write queue
+    const t0 = env.clock.now();
+    env.setDrop((p, sa) => sa !== A && env.clock.now() - t0 < 20 && p.ack !== 0);
+    expect(transfer(env, c, s, n)).toBe(n);
+    settle(env);
+    expect(env.a.mib.lossProbes).toBe(1);
+    const probe = sendsAt(env, base, 10 * mss);
+    expect(probe.length).toBe(1);
+    expect(probe[0]!.t - t0).toBeGreaterThan(15); // sent by the probe timer, not by an ACK
+    expect(probe[0]!.t - t0).toBeLessThan(30);
+    expect(c.tlpRetrans).toBe(false);
+    expect(c.tlpPending).toBe(false);
+    expect(env.a.mib.retransSegs).toBe(0);
+    expect(env.a.mib.timeouts).toBe(0);
+    closeAll(env, c, s, l);
+    expect(skbStats().live).toBe(live0);
+  });
+
   it('a probe the receiver reports as a duplicate (DSACK) ends the episode with no cwnd reduction', () => {
     const live0 = skbStats().live;
     const { env, l, c, s } = lossEnv();
@@ -144,6 +168,12 @@ describe('RACK loss detection (RFC 8985 §6)', () => {
         expect(env.a.mib.rackReoTimeouts).toBeGreaterThanOrEqual(1);
         expect(env.a.mib.timeouts).toBe(0);
         expect(env.a.mib.lossProbes).toBe(0);
+        // the original arrived after all: its DSACK widens the reordering window one step and undoes the recovery
+        expect(env.a.mib.dsackRecv).toBe(1);
+        expect(c.rackReoWndSteps).toBe(2);
+        expect(info.tcpi_reord_seen).toBe(1);
+        expect(info.tcpi_dsack_dups).toBe(1);
+        expect(env.a.mib.dsackUndo + env.a.mib.fullUndo).toBe(1);
       }
       expect(info.tcpi_lost).toBe(0);
       expect(info.tcpi_min_rtt).toBe(10_000);
