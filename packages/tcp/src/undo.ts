@@ -28,10 +28,10 @@
  */
 
 import type { SkBuff } from '@netlayers/skbuff';
-import { currentRto, resetRtxTimer, tcpTsval } from './output.js';
+import { currentRto, resetRtxTimer, TCP_NAGLE_OFF, TCP_NAGLE_PUSH, tcpTsval, tcpWriteXmit } from './output.js';
 import { seqGe, seqGt, seqLe, seqLt } from './seq.js';
 import { tcpIsDsack, tcpSackBlocksOf } from './sacktag.js';
-import { tcpSbForget, tcpSbRestore } from './scoreboard.js';
+import { tcpPacketsInFlight, tcpSbForget, tcpSbRestore } from './scoreboard.js';
 import { CB_END_SEQ, CB_RETRANS, CB_SACKED, CB_SEQ, CB_WHEN, TCPCB_LOST, TCPCB_SACKED_ACKED } from './skb-cb.js';
 import { CaState, type TcpSock } from './sock.js';
 import { tcpLossSkbSacked } from './rack.js';
@@ -199,6 +199,25 @@ function unrewind(sk: TcpSock): void {
   if (sk.rtxQueue.qlen > 0 && sk.pendingTimer !== 1) resetRtxTimer(sk, 1, currentRto(sk)); // in flight again: RTO
 }
 
+/** Go-back-N again after F-RTO found the loss real (what `tcp_enter_loss` did without SACK). */
+function rewind(sk: TcpSock): void {
+  if (sk.rtxQueue.qlen === 0) return;
+  sk.rtxQueue.spliceTail(sk.writeQueue);
+  sk.writeQueue.spliceTail(sk.rtxQueue);
+  sk.sndNxt = sk.sndUna;
+}
+
+/** Up to two new segments whatever cwnd says (RFC 5682 §2 step 2b). @returns whether one went out */
+function frtoSendNew(sk: TcpSock): boolean {
+  const head = sk.writeQueue.peek();
+  if (head === null || seqLt(head.cb[CB_SEQ]!, sk.sndMax)) return false;
+  const cwnd = sk.sndCwnd;
+  sk.sndCwnd = tcpPacketsInFlight(sk) + 2 * sk.mss;
+  const sent = tcpWriteXmit(sk, TCP_NAGLE_OFF | TCP_NAGLE_PUSH);
+  sk.sndCwnd = cwnd;
+  return sent > 0;
+}
+
 /**
  * `tcp_undo_cwnd_reduction`: cwnd back through the module's `undoCwnd` (Linux
  * `tcp_reno_undo_cwnd`: max(cwnd, prior_cwnd)) and ssthresh back to its prior
@@ -248,8 +267,19 @@ function processLoss(sk: TcpSock, ack: number, advanced: boolean): void {
   if (advanced && tryUndoLoss(sk, false)) return;
   if (sk.frto) {
     if (undoAck.origAcked && tryUndoLoss(sk, true)) return; // step 3b
-    // step 3a: after new data went out, a duplicate ACK (not a DSACK) means the loss was real
-    if (seqGt(sk.sndNxt, undoAck.highSeq) && !advanced && !undoAck.dsack) sk.frto = false;
+    if (seqGt(sk.sndNxt, undoAck.highSeq)) {
+      // step 3a: after new data went out, a duplicate ACK (not a DSACK) means the loss was real
+      if (!advanced && !undoAck.dsack) {
+        sk.frto = false;
+        if (!sk.sackOk) rewind(sk); // go-back-N resumes
+      }
+    } else if (!sk.sackOk && advanced && seqLt(ack, undoAck.highSeq)) {
+      // step 2b without SACK: the rest of the flight goes back in flight and new data is sent
+      unrewind(sk);
+      if (frtoSendNew(sk)) return;
+      sk.frto = false;
+      rewind(sk);
+    }
   }
   if (!seqLt(ack, undoAck.highSeq) && mayUndo(sk)) {
     undoCwndReduction(sk, true); // recovered: `tcp_try_undo_recovery` in Loss

@@ -60,10 +60,14 @@ describe('undo after a spurious fast retransmit', () => {
 });
 
 describe('F-RTO (RFC 5682) after a spurious RTO', () => {
-  for (const frto of [2, 0]) {
-    it(`a 230 ms delay spike fires the RTO (210 ms); ${frto ? 'F-RTO finds it spurious and restores cwnd (TCPSpuriousRTOs)' : 'with F-RTO off it is not called spurious'}`, () => {
+  for (const [frto, sack] of [
+    [2, true],
+    [0, true],
+    [2, false],
+  ] as const) {
+    it(`a 230 ms delay spike fires the RTO (210 ms), SACK ${sack ? 'on' : 'off'}; ${frto ? 'F-RTO finds it spurious and restores cwnd (TCPSpuriousRTOs)' : 'with F-RTO off it is not called spurious'}`, () => {
       const live0 = skbStats().live;
-      const { env, l, c, s } = lossEnv({ frto, earlyRetrans: 0 }); // no loss probe: the RTO fires
+      const { env, l, c, s } = lossEnv({ frto, sack, earlyRetrans: 0 }); // no loss probe: the RTO fires
       const mss = c.mss;
       expect(transfer(env, c, s, 4 * mss)).toBe(4 * mss);
       settle(env);
@@ -86,7 +90,7 @@ describe('F-RTO (RFC 5682) after a spurious RTO', () => {
       } else {
         expect(m.spuriousRtos).toBe(0);
       }
-      console.log(`delay spike, F-RTO ${frto ? 'on' : 'off'}: RTOs ${m.timeouts}, spurious ${m.spuriousRtos}, loss undos ${m.lossUndo}, cwnd ${c.sndCwnd} (before ${cwnd0}), retransmits ${m.retransSegs}`);
+      console.log(`delay spike, SACK ${sack ? 'on' : 'off'}, F-RTO ${frto ? 'on' : 'off'}: RTOs ${m.timeouts}, spurious ${m.spuriousRtos}, loss undos ${m.lossUndo}, cwnd ${c.sndCwnd} (before ${cwnd0}), retransmits ${m.retransSegs}`);
       closeAll(env, c, s, l);
       expect(skbStats().live).toBe(live0);
     });
