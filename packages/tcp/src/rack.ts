@@ -188,6 +188,7 @@ export function tcpRackSkbAcked(sk: TcpSock, skb: SkBuff): void {
  * reordering timer (RFC 8985 §6.2, §7.4; Linux `tcp_ack` tail).
  */
 export function tcpRackTlpAck(sk: TcpSock, ack: number, notDup: boolean): void {
+  if (undoAck.sk !== sk) return; // this ACK's record was overwritten by a nested one (undo.ts)
   const advanced = seqGt(ack, undoAck.priorUna);
   const dataSacked = newlySacked;
   newlySacked = false;

@@ -42,6 +42,8 @@ import type { SackBlock } from './wire/tcp.js';
 
 /** What the ACK being processed showed (one ACK at a time: the stack is single-threaded). */
 export interface UndoAck {
+  /** The socket whose ACK this is (a nested ACK of another socket would overwrite it: the hooks then skip). */
+  sk: TcpSock | null;
   priorState: number;
   priorCwnd: number;
   priorSsthresh: number;
@@ -63,6 +65,7 @@ export interface UndoAck {
 const NO_SACK: readonly SackBlock[] = [];
 /** The current ACK (reset by {@link tcpUndoAckBegin}). */
 export const undoAck: UndoAck = {
+  sk: null,
   priorState: 0,
   priorCwnd: 0,
   priorSsthresh: 0,
@@ -113,6 +116,7 @@ function checkDsack(sk: TcpSock, blocks: readonly SackBlock[], ack: number): boo
 /** Start of ACK processing: what undo and RACK-TLP need from the segment (ack.ts). */
 export function tcpUndoAckBegin(sk: TcpSock, skb: SkBuff, ack: number): void {
   const u = undoAck;
+  u.sk = sk;
   u.priorState = sk.caState;
   u.priorCwnd = sk.sndCwnd;
   u.priorSsthresh = sk.sndSsthresh;
@@ -294,6 +298,7 @@ function processLoss(sk: TcpSock, ack: number, advanced: boolean): void {
  */
 export function tcpUndoAckEnd(sk: TcpSock, ack: number): void {
   const u = undoAck;
+  if (u.sk !== sk) return;
   const advanced = seqGt(ack, u.priorUna);
   if (u.priorState < CaState.RECOVERY && sk.caState === CaState.RECOVERY) {
     tcpInitUndo(sk, u.priorCwnd, u.priorSsthresh); // fast recovery began on this ACK
