@@ -32,6 +32,7 @@ import {
   tcpRetransmitSkb,
   tcpWriteXmit,
 } from './output.js';
+import { tcpPacketsInFlight } from './scoreboard.js';
 import { seqAdd, seqGt, seqLe, seqLt } from './seq.js';
 import { CB_SEQ, CB_WHEN } from './skb-cb.js';
 import { CaState, type TcpSock } from './sock.js';
@@ -99,7 +100,7 @@ function sendNewDataProbe(sk: TcpSock): boolean {
   const wndEnd = seqAdd(sk.sndUna, sk.sndWnd);
   if (seqGt(seqAdd(skb.cb[CB_SEQ]!, Math.min(skb.len, sk.mss)), wndEnd)) return false; // tcp_snd_wnd_test
   const cwnd = sk.sndCwnd;
-  sk.sndCwnd = Math.max(cwnd, sk.inFlight + sk.mss); // one segment beyond cwnd
+  sk.sndCwnd = Math.max(cwnd, tcpPacketsInFlight(sk) + sk.mss); // one segment beyond cwnd (the pipe, RFC 6675)
   const sent = tcpWriteXmit(sk, TCP_NAGLE_OFF | TCP_NAGLE_PUSH);
   sk.sndCwnd = cwnd;
   if (sk.lossTimerKind === 3) tcpClearLossTimer(sk); // the probe schedules no probe (`push_one` = 2)

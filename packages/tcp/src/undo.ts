@@ -130,8 +130,16 @@ export function tcpUndoAckBegin(sk: TcpSock, skb: SkBuff, ack: number): void {
   u.tsecr = sk.tstampOk ? (tcpRcvTimestamps(skb)?.tsecr ?? 0) : 0;
   // F-RTO step 2b (RFC 5682): the first ACK after the RTO that advances snd_una
   // (not past high_seq) sends new data instead of retransmissions, this once
+  const next = sk.writeQueue.peek();
   sk.frtoHold =
-    sk.frto && sk.sackOk && sk.caState === CaState.LOSS && seqGt(ack, sk.sndUna) && seqLt(ack, sk.highSeq) && !seqGt(sk.sndNxt, sk.highSeq) && sk.writeQueue.qlen > 0;
+    sk.frto &&
+    sk.sackOk &&
+    sk.caState === CaState.LOSS &&
+    seqGt(ack, sk.sndUna) &&
+    seqLt(ack, sk.highSeq) &&
+    !seqGt(sk.sndNxt, sk.highSeq) &&
+    next !== null &&
+    seqLt(next.cb[CB_SEQ]!, (sk.sndUna + sk.sndWnd) >>> 0); // new data the peer's window takes
 }
 
 /** A segment the ACK covers is being freed (`tcp_clean_rtx_queue`), or was newly SACKed (rack.ts). */
