@@ -16,7 +16,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Clock } from '@netlayers/clock';
-import { csumBlockAdd, csumFold, csumPartial, IpSummed, type SkBuff } from '@netlayers/skbuff';
+import { IpSummed, skbPartialCsum, type SkBuff } from '@netlayers/skbuff';
 import { NetdevError } from './errors.js';
 import type { NetDevice } from './netdevice.js';
 import {
@@ -51,13 +51,7 @@ function finishInCopy(skb: SkBuff, dst: Uint8Array, at: number, incl: number): v
   const start = skb.csumStart - skb.data;
   const field = start + skb.csumOffset;
   if (start < 0 || field + 2 > skb.len || incl < skb.len) return;
-  let sum = 0;
-  let pos = 0;
-  skb.forEachChunk(start, skb.len - start, (bytes, s, e) => {
-    sum = csumBlockAdd(sum, csumPartial(bytes, s, e - s, 0), pos);
-    pos += e - s;
-  });
-  const c = csumFold(sum);
+  const c = skbPartialCsum(skb); // skbuff's one implementation of the sum
   dst[at + field] = c >> 8;
   dst[at + field + 1] = c & 0xff;
 }
