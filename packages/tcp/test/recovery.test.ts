@@ -8,67 +8,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import { skbStats } from '@netlayers/skbuff';
-import { tcpClose, tcpRecvmsg, tcpSendmsg } from '../src/socket.js';
 import { CaState, type TcpSock } from '../src/sock.js';
 import { TcpFlags } from '../src/wire/tcp.js';
 import { createTestbed } from '../src/testing/index.js';
 import { A, directEnv, type DirectEnv } from './helpers/direct-env.js';
+import { closeAll, dropFirstTransmissionOf, transfer as transferFor } from './helpers/loss-env.js';
+
+/** Sends `n` bytes from c, reading them at s every millisecond (every byte checked); returns what s read. */
+const transfer = (env: DirectEnv, c: TcpSock, s: TcpSock, n: number, maxMs = 5000): number => transferFor(env, c, s, n, maxMs);
 
 const MSS = 1460;
-
-/** Drops the first transmission of each data segment whose offset (from the first data byte) is listed. */
-function dropFirstTransmissionOf(env: DirectEnv, c: TcpSock, offsets: number[]): void {
-  const base = (c.iss + 1) >>> 0;
-  const pending = new Set(offsets.map((o) => (base + o) >>> 0));
-  env.setDrop((p, sa, len) => {
-    if (sa !== A || len === 0 || !pending.has(p.seq)) return false;
-    pending.delete(p.seq);
-    return true;
-  });
-}
-
-/**
- * Sends `n` bytes from c, reading them at s every millisecond, returns what s read.
- * The reader's window would grow as it reads; while a hole is open the receiver
- * holds it, so its duplicate ACKs stay duplicates (RFC 5681 §2 (e)).
- */
-function transfer(env: DirectEnv, c: TcpSock, s: TcpSock, n: number, maxMs = 5000): number {
-  const data = new Uint8Array(n).map((_, i) => i * 7);
-  let sent = 0;
-  let got = 0;
-  const buf = new Uint8Array(65536);
-  for (let t = 0; t < maxMs && got < n; t++) {
-    if (sent < n) {
-      try {
-        sent += tcpSendmsg(c, data.subarray(sent));
-      } catch {
-        /* EAGAIN: send buffer full */
-      }
-    }
-    env.clock.advance(1);
-    for (;;) {
-      let k = 0;
-      try {
-        k = tcpRecvmsg(s, buf);
-      } catch {
-        break;
-      }
-      if (k === 0) break;
-      for (let i = 0; i < k; i++) if (buf[i] !== data[got + i]) throw new Error(`byte ${got + i} corrupted`);
-      got += k;
-    }
-  }
-  return got;
-}
 
 /** The A>B data segments with sequence `seq`, in order. */
 function sendsOf(env: DirectEnv, seq: number) {
   return env.segs.filter((g) => g.dir === 'A>B' && g.len > 0 && g.seq === seq);
-}
-
-function closeAll(env: DirectEnv, ...socks: TcpSock[]): void {
-  for (const k of socks) tcpClose(k);
-  env.clock.advance(200_000);
 }
 
 describe('NewReno recovery (RFC 6582)', () => {

@@ -15,55 +15,18 @@ import { tcpCwndReduction, tcpInitCwndReduction } from '../src/prr.js';
 import { tcpIsDsack, tcpSacktagWriteQueue } from '../src/sacktag.js';
 import { Scoreboard } from '../src/scoreboard-state.js';
 import { tcpPacketsInFlight, tcpSbRecount, tcpUpdateScoreboard } from '../src/scoreboard.js';
-import { tcpClose, tcpRecvmsg, tcpSendmsg } from '../src/socket.js';
+import { tcpSendmsg } from '../src/socket.js';
 import type { TcpSock } from '../src/sock.js';
 import { CB_END_SEQ, CB_SEQ } from '../src/skb-cb.js';
 import { renoCongestionOps } from '../src/cong.js';
 import { TcpFlags, type SackBlock } from '../src/wire/tcp.js';
 import { A, directEnv, type DirectEnv } from './helpers/direct-env.js';
+import { closeAll, dropFirstTransmissionOf, transfer as transferFor } from './helpers/loss-env.js';
+
+/** Sends `n` bytes from c, reading them at s every millisecond (every byte checked); returns what s read. */
+const transfer = (env: DirectEnv, c: TcpSock, s: TcpSock, n: number, maxMs = 20000): number => transferFor(env, c, s, n, maxMs);
 
 const MSS = 1460;
-
-/** Sends `n` bytes from c, reading them at s every millisecond; returns what s read. */
-function transfer(env: DirectEnv, c: TcpSock, s: TcpSock, n: number, maxMs = 20_000): number {
-  const data = new Uint8Array(n).map((_, i) => i * 13);
-  const buf = new Uint8Array(65536);
-  let sent = 0;
-  let got = 0;
-  for (let t = 0; t < maxMs && got < n; t++) {
-    if (sent < n) {
-      try {
-        sent += tcpSendmsg(c, data.subarray(sent));
-      } catch {
-        /* EAGAIN */
-      }
-    }
-    env.clock.advance(1);
-    for (;;) {
-      let k = 0;
-      try {
-        k = tcpRecvmsg(s, buf);
-      } catch {
-        break;
-      }
-      if (k === 0) break;
-      for (let i = 0; i < k; i++) if (buf[i] !== data[got + i]) throw new Error(`byte ${got + i} corrupted`);
-      got += k;
-    }
-  }
-  return got;
-}
-
-/** Drops the first transmission of each A>B data segment starting at one of `offsets` (from the first data byte). */
-function dropFirstTransmissionOf(env: DirectEnv, c: TcpSock, offsets: number[]): void {
-  const base = (c.iss + 1) >>> 0;
-  const pending = new Set(offsets.map((o) => (base + o) >>> 0));
-  env.setDrop((p, sa, len) => {
-    if (sa !== A || len === 0 || !pending.has(p.seq)) return false;
-    pending.delete(p.seq);
-    return true;
-  });
-}
 
 /** Payload bytes A sent again (any byte below the highest sequence sent before it). */
 function retransmittedBytes(env: DirectEnv): number {
@@ -79,11 +42,6 @@ function retransmittedBytes(env: DirectEnv): number {
     if (end > high) high = end;
   }
   return n;
-}
-
-function closeAll(env: DirectEnv, ...socks: TcpSock[]): void {
-  for (const k of socks) tcpClose(k);
-  env.clock.advance(200_000);
 }
 
 describe('scoreboard (sacktag.ts, scoreboard.ts)', () => {

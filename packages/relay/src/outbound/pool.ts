@@ -12,7 +12,7 @@
  */
 import net from 'node:net';
 import type { TimerHandle, TimerService } from '@netlayers/clock';
-import type { SkBuff } from '@netlayers/skbuff';
+import { countSkbCopy, type SkBuff } from '@netlayers/skbuff';
 import { attachClientSession, ClientSession, clientStartTls } from '@netlayers/smtp-protocol';
 import type { TcpStack } from '@netlayers/tcp';
 import type { Endpoint } from '../addr.js';
@@ -238,7 +238,12 @@ export class ConnectionPool {
       },
       writeSkbBytes: async (skbs) => {
         try {
-          for (const x of skbs) for (const v of x.chunks()) if (!transport.write(v.slice())) await transport.whenWritable();
+          for (const x of skbs) {
+            for (const v of x.chunks()) {
+              countSkbCopy(x, v.length); // the stream keeps the bytes past the skb's life: a copy, metered
+              if (!transport.write(v.slice())) await transport.whenWritable();
+            }
+          }
         } finally {
           for (const x of skbs) x.free();
         }

@@ -1,6 +1,6 @@
 /**
- * Helpers of the RACK-TLP and undo scenarios (test/rack-tlp.test.ts,
- * test/undo.test.ts) over {@link directEnv}: drop or delay chosen A>B data
+ * Helpers of the loss scenarios (test/rack-tlp.test.ts, test/undo.test.ts,
+ * test/recovery.test.ts, test/sack-recovery.test.ts) over {@link directEnv}: drop or delay chosen A>B data
  * segments by their offset from the first data byte, drive a transfer in
  * virtual time with every byte checked, and close everything.
  */
@@ -38,6 +38,17 @@ export function impair(env: DirectEnv, c: TcpSock, fate: (offset: number, nth: n
     env.clock.setTimeout(() => env.b.tcpV4Rcv(copy, A, B), delayMs + f);
     return false;
   })(env.link.filter!);
+}
+
+/** Drops the first transmission of each A>B data segment starting at one of `offsets` (from the first data byte). */
+export function dropFirstTransmissionOf(env: DirectEnv, c: TcpSock, offsets: number[]): void {
+  const base = (c.iss + 1) >>> 0;
+  const pending = new Set(offsets.map((o) => (base + o) >>> 0));
+  env.setDrop((p, sa, len) => {
+    if (sa !== A || len === 0 || !pending.has(p.seq)) return false;
+    pending.delete(p.seq);
+    return true;
+  });
 }
 
 /** A connection A→B with `cfg` (SACK on unless said otherwise), 5 ms each way. */
